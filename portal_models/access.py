@@ -1,0 +1,107 @@
+"""The one place that decides what a signed-in customer may see and do.
+
+Every customer route and every document download goes through :func:`portal_context`
+(who is this, at which tenant and account) and :func:`get_object_or_404`
+(may they see this object). Objects of another account or tenant answer 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from .models import Account, Contact, Tenant, User
+
+ACTIVE_ACCOUNT_SESSION_KEY = "portal_active_account"
+
+
+class PortalPermission:
+    PAY = "can_pay"
+    MANAGE_CONTACTS = "can_manage_contacts"
+    SEE_DOCUMENTS = "can_see_documents"
+
+
+class NotSignedIn(Exception):
+    """The visitor must sign in on this tenant's portal first."""
+
+
+@dataclass(frozen=True)
+class PortalContext:
+    """Who is acting, at which tenant, for which account (the active company)."""
+
+    user: User
+    tenant: Tenant
+    contact: Contact
+    contacts: tuple[Contact, ...]
+
+    @property
+    def account(self) -> Account:
+        return self.contact.account
+
+    def has(self, permission: str) -> bool:
+        return bool(getattr(self.contact, permission))
+
+    def require(self, permission: str) -> None:
+        if not self.has(permission):
+            raise Http404("Not available.")
+
+
+def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
+    """The contacts through which ``user`` may sign in on ``tenant``'s portal."""
+    if not user.is_authenticated or not user.is_active:
+        return Contact.objects.none()
+    return (
+        Contact.objects.with_login()
+        .filter(user=user, account__tenant=tenant)
+        .select_related("account", "account__tenant")
+        .order_by("account__name", "pk")
+    )
+
+
+def can_sign_in(*, user: User, tenant: Tenant) -> bool:
+    return login_contacts(user=user, tenant=tenant).exists()
+
+
+def portal_context(request, *, tenant: Tenant) -> PortalContext:
+    """The signed-in customer's context on ``tenant``; raises NotSignedIn otherwise.
+
+    The active account is the one chosen in the header (kept in the session), or the first.
+    """
+    contacts = tuple(login_contacts(user=request.user, tenant=tenant))
+    if not contacts:
+        raise NotSignedIn
+    chosen = request.session.get(f"{ACTIVE_ACCOUNT_SESSION_KEY}:{tenant.pk}")
+    contact = next((c for c in contacts if c.account_id == chosen), contacts[0])
+    return PortalContext(user=request.user, tenant=tenant, contact=contact, contacts=contacts)
+
+
+def switch_account(request, *, portal: PortalContext, account_id: int) -> Account:
+    contact = next((c for c in portal.contacts if c.account_id == account_id), None)
+    if contact is None:
+        raise Http404("No such account.")
+    request.session[f"{ACTIVE_ACCOUNT_SESSION_KEY}:{portal.tenant.pk}"] = contact.account_id
+    return contact.account
+
+
+def scope(queryset: QuerySet, *, portal: PortalContext, account_field: str = "account") -> QuerySet:
+    """Restrict ``queryset`` to the active account of the portal context."""
+    return queryset.filter(**{account_field: portal.account})
+
+
+def get_object_or_404(
+    queryset: QuerySet,
+    *,
+    portal: PortalContext,
+    account_field: str = "account",
+    permission: str | None = None,
+    **lookup,
+) -> Model:
+    """Fetch one object of the active account, or 404 (never 403) for anything else."""
+    if permission is not None:
+        portal.require(permission)
+    try:
+        return scope(queryset, portal=portal, account_field=account_field).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None

@@ -1,0 +1,27 @@
+from .billing import (
+    CreditMemo,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+    StripeEvent,
+)
+from .tenants import Account, Contact, Tenant
+from .users import User
+
+__all__ = [
+    "Account",
+    "Contact",
+    "CreditMemo",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceStatus",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentMethod",
+    "StripeEvent",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,226 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .tenants import Account, Tenant
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+
+
+PAYABLE_STATUSES = (InvoiceStatus.OPEN, InvoiceStatus.PARTIALLY_PAID)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def visible_to_customers(self):
+        return self.exclude(status=InvoiceStatus.DRAFT)
+
+    def payable(self):
+        return self.filter(status__in=PAYABLE_STATUSES, amount_due__gt=0)
+
+    def overdue(self, today=None):
+        return self.payable().filter(due_date__lt=today or timezone.localdate())
+
+
+class Invoice(models.Model):
+    """An invoice to an account. Totals are stored and recomputed by services.billing.invoice_recalculate."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invoices", editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
+    number = models.CharField(max_length=40)
+    status = models.CharField(max_length=20, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    invoice_date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField()
+    terms = models.CharField(max_length=40, default="Net 30")
+    currency = models.CharField(max_length=3, default="USD")
+    notes = models.TextField(blank=True)
+    subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    credit_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    amount_due = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+    issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-invoice_date", "-number"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant")]
+        indexes = [
+            models.Index(fields=["account", "-invoice_date", "-number"], name="invoice_account_date"),
+            models.Index(fields=["account", "status", "due_date"], name="invoice_account_status_due"),
+        ]
+
+    def __str__(self):
+        return f"Invoice {self.number}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_payable and self.due_date < timezone.localdate()
+
+    @property
+    def is_payable(self) -> bool:
+        return self.status in PAYABLE_STATUSES and self.amount_due > 0
+
+    @property
+    def display_status(self) -> str:
+        return _("Overdue") if self.is_overdue else self.get_status_display()
+
+
+class InvoiceLine(models.Model):
+    class Kind(models.TextChoices):
+        ITEM = "item", _("Item")
+        CARD_FEE = "card_fee", _("Credit card fee")
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ITEM)
+    description = models.CharField(_("product or description"), max_length=255)
+    quantity = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("1"), validators=[MinValueValidator(0)]
+    )
+    unit_price = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.description
+
+
+class CreditMemo(models.Model):
+    """A credit applied to one invoice (reduces what is due)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="credit_memos", editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credit_memos")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_memos")
+    number = models.CharField(max_length=40)
+    date = models.DateField(default=timezone.localdate)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="credit_memo_number_unique_per_tenant")
+        ]
+
+    def __str__(self):
+        return f"Credit memo {self.number}"
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        CARD = "card", _("Credit card")
+        CHECK = "check", _("Check")
+        BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+        CASH = "cash", _("Cash")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="payments", editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(max_length=20, choices=Method.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUCCEEDED)
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default="USD")
+    received_at = models.DateTimeField(default=timezone.now)
+    reference = models.CharField(_("check or transfer reference"), max_length=100, blank=True)
+    payer_name = models.CharField(max_length=200, blank=True)
+    payer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    stripe_charge_id = models.CharField(max_length=100, blank=True)
+    failure_reason = models.CharField(max_length=255, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["account", "-received_at"], name="payment_account_received")]
+
+    def __str__(self):
+        return f"Payment #{self.pk} {self.amount} {self.currency}"
+
+
+class PaymentAllocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["payment", "invoice"], name="one_allocation_per_invoice")]
+
+    def __str__(self):
+        return f"{self.amount} of {self.payment} to {self.invoice}"
+
+
+class PaymentMethod(models.Model):
+    """A card saved at Stripe for an account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payment_methods")
+    stripe_payment_method_id = models.CharField(max_length=100, unique=True)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    is_default = models.BooleanField(default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(is_default=True), name="one_default_card_per_account"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.brand.title()} •••• {self.last4}"
+
+
+class StripeEvent(models.Model):
+    """Every webhook event we processed, once (idempotency)."""
+
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

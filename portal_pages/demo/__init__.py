@@ -1,0 +1,13 @@
+"""Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
+
+from . import tenants
+
+LOADERS = [tenants.load]
+
+
+def load(stdout=None) -> list[str]:
+    """Run every loader; return lines describing URLs and logins."""
+    lines: list[str] = []
+    for loader in LOADERS:
+        lines.extend(loader() or [])
+    return lines

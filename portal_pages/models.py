@@ -1,0 +1,176 @@
+"""Wagtail pages that make up each tenant's branded portal."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.http import Http404
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from portal_models.models import Tenant
+
+from .blocks import ContentStreamBlock, LinkBlock
+from .routes.account import AccountRoutes
+from .routes.dashboard import DashboardRoutes
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
+
+
+class PortalRootPage(Page):
+    """The default site's root: each tenant's portal lives below it at /<tenant-slug>/."""
+
+    intro = RichTextField(blank=True)
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["portal_pages.PortalHomePage"]
+    max_count = 1
+    template = "theme/portal/root.html"
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("portal directory")
+
+
+class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
+    """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")
+    logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    favicon = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    primary_color = models.CharField(max_length=7, default="#1d4ed8", validators=[hex_colour])
+    accent_color = models.CharField(max_length=7, default="#0f766e", validators=[hex_colour])
+    welcome = StreamField(ContentStreamBlock(), blank=True)
+    website_url = models.URLField(blank=True)
+    support_phone = models.CharField(max_length=40, blank=True)
+    footer_links = StreamField([("link", LinkBlock())], blank=True)
+
+    parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
+    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage"]
+    template = "theme/portal/dashboard.html"
+
+    content_panels = Page.content_panels + [
+        FieldPanel("tenant"),
+        FieldPanel("welcome"),
+    ]
+    branding_panels = [
+        MultiFieldPanel(
+            [FieldPanel("logo"), FieldPanel("favicon"), FieldPanel("primary_color"), FieldPanel("accent_color")],
+            heading=_("Branding"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("website_url"), FieldPanel("support_phone"), FieldPanel("footer_links")],
+            heading=_("Links to the tenant"),
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(branding_panels, heading=_("Branding")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+            ObjectList(Page.settings_panels, heading=_("Settings")),
+        ]
+    )
+
+    class Meta:
+        verbose_name = _("portal home page")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        parent = self.get_parent() if self.pk else None
+        if (
+            self.tenant_id
+            and isinstance(getattr(parent, "specific", None), PortalRootPage)
+            and self.slug != self.tenant.slug
+        ):
+            raise ValidationError({"slug": _("Under the portal directory the slug must be the tenant's slug.")})
+
+    @cached_property
+    def login_page(self):
+        return PortalLoginPage.objects.child_of(self).live().first()
+
+    def login_url(self, request=None) -> str:
+        if self.login_page is None:
+            raise Http404("This portal has no sign-in page.")
+        return self.login_page.get_url(request)
+
+    def route_url(self, name: str, *args, request=None, **kwargs) -> str:
+        """The URL of one of this portal's customer screens (relative when the request's site allows)."""
+        return self.get_url(request) + self.reverse_subpage(name, args=args, kwargs=kwargs)
+
+
+def portal_home_of(page: Page) -> "PortalHomePage":
+    """The PortalHomePage a page belongs to (its tenant's portal)."""
+    if isinstance(page, PortalHomePage):
+        return page
+    home = PortalHomePage.objects.ancestor_of(page).live().first()
+    if home is None:
+        raise Http404("Not part of a portal.")
+    return home
+
+
+class PortalLoginPage(Page):
+    """The branded sign-in screen; the form is django-two-factor-auth's login wizard."""
+
+    headline = models.CharField(max_length=200, default="Sign in to your customer portal")
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    help_links = StreamField([("link", LinkBlock())], blank=True)
+
+    parent_page_types = ["portal_pages.PortalHomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "theme/portal/login.html"
+
+    content_panels = Page.content_panels + [
+        FieldPanel("headline"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("help_links"),
+    ]
+
+    class Meta:
+        verbose_name = _("portal sign-in page")
+
+    @cached_property
+    def portal_home(self) -> PortalHomePage:
+        return portal_home_of(self)
+
+    def serve(self, request, *args, **kwargs):
+        from .views import PortalLoginView
+
+        return PortalLoginView.as_view(page=self)(request)
+
+    def serve_preview(self, request, mode_name):
+        return self.serve(request)
+
+
+class ContentPage(Page):
+    """Help, FAQ and announcement pages inside a tenant's portal."""
+
+    summary = models.CharField(max_length=255, blank=True)
+    body = StreamField(ContentStreamBlock(), blank=True)
+
+    parent_page_types = ["portal_pages.PortalHomePage", "portal_pages.ContentPage"]
+    subpage_types = ["portal_pages.ContentPage"]
+    template = "theme/portal/content_page.html"
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("body")]
+    search_fields = Page.search_fields
+
+    class Meta:
+        verbose_name = _("help / content page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["portal_home"] = portal_home_of(self)
+        return context

@@ -1,0 +1,50 @@
+"""The user menu: switch company, light / dark theme, sign out."""
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from wagtail.contrib.routable_page.models import path
+
+from portal_models import access
+from portal_models.services.users import user_set_theme
+
+from .base import PortalRoutesBase, customer_route
+
+
+def _back(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+class AccountRoutes(PortalRoutesBase):
+    @customer_route(r"^account/switch/$", name="switch_account")
+    def switch_account(self, request, portal):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            account_id = int(request.POST.get("account", ""))
+        except ValueError:
+            account_id = 0
+        account = access.switch_account(request, portal=portal, account_id=account_id)
+        messages.success(request, _("You are now working for %(name)s.") % {"name": account.name})
+        return redirect(self.route_url("dashboard", request=request))
+
+    @customer_route(r"^account/theme/$", name="set_theme")
+    def set_theme(self, request, portal):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user_set_theme(user=request.user, theme=request.POST.get("theme", ""))
+        return redirect(_back(request, self.route_url("dashboard", request=request)))
+
+    @path("logout/", name="logout")
+    def logout(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        logout(request)
+        messages.info(request, _("You have been signed out."))
+        return redirect(self.login_url(request))

@@ -1,0 +1,68 @@
+"""Helpers shared by every customer route of PortalHomePage."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.template.response import TemplateResponse
+from wagtail.contrib.routable_page.models import re_path
+
+from portal_models import access
+
+from ..navigation import navigation_for
+
+
+def customer_route(pattern: str, *, name: str, nav: str | None = None):
+    """Declare a signed-in customer screen of the portal.
+
+    The handler receives ``(self, request, portal, *args)``, where ``portal`` is the
+    :class:`portal_models.access.PortalContext` — the one access check. Visitors who may
+    not use this tenant's portal are sent to its sign-in page.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(page, request, *args, **kwargs):
+            try:
+                portal = access.portal_context(request, tenant=page.tenant)
+            except access.NotSignedIn:
+                return redirect_to_login(request.get_full_path(), page.login_url(request))
+            if request.user.must_change_password and name != "change_password":
+                redirect = page.password_change_redirect(request)
+                if redirect is not None:
+                    return redirect
+            request.portal = portal
+            request.portal_nav = nav or name
+            return func(page, request, portal, *args, **kwargs)
+
+        return re_path(pattern, name=name)(wrapper)
+
+    return decorator
+
+
+class PortalRoutesBase:
+    """Rendering shared by the customer routes (mixed into PortalHomePage)."""
+
+    def password_change_redirect(self, request):
+        """Where a user with a temporary password must go first (None when no such screen exists)."""
+        from django.shortcuts import redirect
+        from django.urls import NoReverseMatch
+
+        try:
+            return redirect(self.route_url("change_password", request=request))
+        except NoReverseMatch:
+            return None
+
+    def render_portal(self, request, template: str, context: dict | None = None, *, status: int = 200):
+        portal = request.portal
+        base = {
+            "page": self,
+            "self": self,
+            "portal_home": self,
+            "tenant": self.tenant,
+            "portal": portal,
+            "nav": navigation_for(
+                home=self, portal=portal, current=getattr(request, "portal_nav", None), request=request
+            ),
+        }
+        base.update(context or {})
+        return TemplateResponse(request, template, base, status=status)

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+from two_factor.urls import urlpatterns as two_factor_urlpatterns
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+
+def bare(request):
+    """The floor of the stack, for the benchmark: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    # Staff sign in to the Wagtail admin through the two-factor login.
+    path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("", include(two_factor_urlpatterns)),
+    path("_bare/", bare, name="bare"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns += [path("", include(wagtail_urls))]
