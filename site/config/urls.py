@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from .health import healthz
+
 
 def bare(request):
     """The floor of the stack, for the benchmark: no database, no template."""
@@ -20,6 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.DEBUG:
