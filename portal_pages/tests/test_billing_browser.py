@@ -8,12 +8,14 @@ from pypdf import PdfReader
 
 from portal_pages import demo
 from portal_pages.demo.tenants import DEMO_PASSWORD
+from portal_pages.tests.factories import ensure_wagtail_root
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
 @pytest.fixture
 def demo_data(transactional_db):
+    ensure_wagtail_root()
     demo.load()
 
 
