@@ -256,11 +256,14 @@ CONTACT_FIELDS = (
 
 def account_update_address(*, account: Account, data: Mapping) -> Account:
     """The owner edits the company address on record (only the address fields change)."""
-    for field in ACCOUNT_ADDRESS_FIELDS:
-        if field in data:
-            setattr(account, field, data[field])
-    account.full_clean()
-    account.save(update_fields=[f for f in ACCOUNT_ADDRESS_FIELDS if f in data])
+    fields = [f for f in ACCOUNT_ADDRESS_FIELDS if f in data]
+    fresh = Account.objects.get(pk=account.pk)  # validate a copy: bad input leaves ``account`` untouched
+    for field in fields:
+        setattr(fresh, field, data[field])
+    fresh.full_clean()
+    fresh.save(update_fields=fields)
+    for field in fields:
+        setattr(account, field, getattr(fresh, field))
     return account
 
 
