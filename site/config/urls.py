@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal_models.webhooks import stripe_webhook
+
 
 def bare(request):
     """The floor of the stack, for the benchmark: no database, no template."""
@@ -20,6 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 
 if settings.DEBUG:
