@@ -211,19 +211,17 @@ class Intent:
 
 
 def _intent(pi) -> Intent:
-    currency = str(pi.currency).upper()
-    error = getattr(pi, "last_payment_error", None)
-    failure = ""
-    if error:
-        failure = decline_message(error.get("code"), None)
+    data = pi.to_dict()
+    currency = str(data["currency"]).upper()
+    error = data.get("last_payment_error") or {}
     return Intent(
-        id=pi.id,
-        status=pi.status,
-        client_secret=pi.client_secret or "",
-        amount=from_minor_units(int(pi.amount), currency),
+        id=data["id"],
+        status=data["status"],
+        client_secret=data.get("client_secret") or "",
+        amount=from_minor_units(int(data["amount"]), currency),
         currency=currency,
-        metadata=dict(pi.metadata or {}),
-        failure_message=failure,
+        metadata=dict(data.get("metadata") or {}),
+        failure_message=decline_message(error.get("code"), None) if error else "",
     )
 
 

@@ -151,20 +151,19 @@ def payment_quote(*, account: Account, invoice_ids: Sequence[int] | None = None)
 
 
 def customer_ensure(*, account: Account, contact: Contact | None = None) -> str:
-    """The account's Stripe customer id, creating the customer the first time."""
+    """The account's Stripe customer id, creating the customer the first time (also set on ``account``)."""
     with transaction.atomic():
-        account = Account.objects.select_for_update().get(pk=account.pk)
-        if account.stripe_customer_id and gateway.customer_exists(customer_id=account.stripe_customer_id):
-            return account.stripe_customer_id
-        customer_id = gateway.customer_create(
-            name=account.name,
-            email=(contact.email if contact else ""),
-            account_id=account.pk,
-            idempotency_key=f"customer-{account.pk}-{account.stripe_customer_id or 'new'}",
-        )
-        account.stripe_customer_id = customer_id
-        account.save(update_fields=["stripe_customer_id"])
-        return customer_id
+        locked = Account.objects.select_for_update().get(pk=account.pk)
+        if not (locked.stripe_customer_id and gateway.customer_exists(customer_id=locked.stripe_customer_id)):
+            locked.stripe_customer_id = gateway.customer_create(
+                name=locked.name,
+                email=(contact.email if contact else ""),
+                account_id=locked.pk,
+                idempotency_key=f"customer-{locked.pk}-{locked.stripe_customer_id or 'new'}",
+            )
+            locked.save(update_fields=["stripe_customer_id"])
+    account.stripe_customer_id = locked.stripe_customer_id
+    return locked.stripe_customer_id
 
 
 def setup_intent_start(*, account: Account, contact: Contact | None, nonce: str) -> str:
@@ -269,7 +268,6 @@ def payment_start(
     by the browser). The Payment itself is recorded by the webhook (:func:`stripe_event_process`)."""
     quote = payment_quote(account=account, invoice_ids=invoice_ids)
     customer_ensure(account=account)
-    account.refresh_from_db(fields=["stripe_customer_id"])
     card = card_for_account(account=account, payment_method_id=payment_method_id)
     saved = PaymentMethod.objects.filter(account=account, stripe_payment_method_id=card.id).exists()
     metadata = {
