@@ -18,6 +18,8 @@ install: $(VENV)/.installed
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo_data
+	$(VENV)/bin/localstripe --port 8420 > localstripe.log 2>&1 & echo $$! > .localstripe.pid
+	$(PY) manage.py localstripe_setup --url http://$(HOST):$(PORT)/stripe/webhook/
 	@echo "Portal running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -17,6 +17,7 @@ from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.payments import PaymentRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -37,7 +38,7 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, BillingRoutes, RoutablePageMixin, Page):
+class PortalHomePage(DashboardRoutes, AccountRoutes, BillingRoutes, PaymentRoutes, RoutablePageMixin, Page):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")

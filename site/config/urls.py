@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal_models.webhooks import stripe_webhook
+
 from .health import healthz
 
 
@@ -23,6 +25,7 @@ urlpatterns = [
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
     path("healthz", healthz, name="healthz"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 
 if settings.DEBUG:
