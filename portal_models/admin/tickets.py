@@ -7,6 +7,7 @@ the admin sends exactly the emails the services send.
 
 from django import forms
 from django.contrib import messages
+from django.contrib.admin import SimpleListFilter
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -18,7 +19,7 @@ from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
 from wagtail_modeladmin.views import EditView
 
-from portal_models.models import Ticket, User
+from portal_models.models import Tenant, Ticket, User
 from portal_models.models.tickets import ATTACHMENT_EXTENSIONS, attachment_max_bytes, validate_ticket_attachment
 from portal_models.services.tickets import ticket_update_staff
 
@@ -111,6 +112,31 @@ class TicketEditView(EditView):
         return redirect(self.url_helper.get_action_url("edit", ticket.pk))
 
 
+class TenantFilter(SimpleListFilter):
+    title = _("tenant")
+    parameter_name = "tenant"
+
+    def lookups(self, request, model_admin):
+        return [(str(t.pk), t.name) for t in Tenant.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tenant_id=self.value()) if self.value() else queryset
+
+
+class AssigneeFilter(SimpleListFilter):
+    title = _("assigned to")
+    parameter_name = "assignee"
+
+    def lookups(self, request, model_admin):
+        staff = User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name")
+        return [("none", _("Nobody")), *((str(u.pk), str(u)) for u in staff)]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset.filter(assigned_to_id=self.value()) if self.value() else queryset
+
+
 class TicketPermissionHelper(PermissionHelper):
     """Customers open tickets in the portal; staff answer and manage them here."""
 
@@ -125,7 +151,7 @@ class TicketAdmin(ModelAdmin):
     menu_order = 100
     add_to_settings_menu = False
     list_display = ("reference", "subject", "account", "severity_label", "status_label", "assigned_to", "updated_at")
-    list_filter = ("status", "severity", "category", "tenant", "assigned_to")
+    list_filter = ("status", "severity", "category", TenantFilter, AssigneeFilter)
     search_fields = ("subject", "description", "account__name", "account__number")
     list_select_related = ("account", "assigned_to")
     ordering = ["-updated_at"]

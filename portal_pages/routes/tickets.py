@@ -67,7 +67,7 @@ class TicketRoutes(PortalRoutesBase):
         }
         return self.render_portal(request, "theme/portal/tickets/list.html", context)
 
-    @customer_route(r"^tickets/export\.csv$", name="tickets_export", nav="tickets")
+    @customer_route(r"^tickets/export/$", name="tickets_export", nav="tickets")
     def tickets_export(self, request, portal):
         filterset = tickets_for_customer(portal=portal, params=request.GET)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
