@@ -152,7 +152,7 @@ class TicketAdmin(ModelAdmin):
     add_to_settings_menu = False
     list_display = ("reference", "subject", "account", "severity_label", "status_label", "assigned_to", "updated_at")
     list_filter = ("status", "severity", "category", TenantFilter, AssigneeFilter)
-    search_fields = ("subject", "description", "account__name", "account__number")
+    search_fields = ("number", "subject", "description", "account__name", "account__number")
     list_select_related = ("account", "assigned_to")
     ordering = ["-updated_at"]
     edit_view_class = TicketEditView
@@ -182,22 +182,19 @@ class TicketAdmin(ModelAdmin):
     def get_queryset(self, request):
         return staff_scope(super().get_queryset(request).select_related("tenant", "account", "assigned_to"), request)
 
-    @staticmethod
-    def reference(obj):
+    def reference(self, obj):
         return obj.reference
 
     reference.short_description = _("Ticket")
     reference.admin_order_field = "number"
 
-    @staticmethod
-    def severity_label(obj):
+    def severity_label(self, obj):
         return obj.get_severity_display()
 
     severity_label.short_description = _("Severity")
     severity_label.admin_order_field = "severity"
 
-    @staticmethod
-    def status_label(obj):
+    def status_label(self, obj):
         return obj.get_status_display()
 
     status_label.short_description = _("Status")

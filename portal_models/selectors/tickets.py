@@ -30,9 +30,14 @@ class TicketFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"placeholder": _("Number, subject or text"), "type": "search"}),
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=[("active", _("All unresolved")), *TicketStatus.choices], method="filter_status"
+        label=_("Status"),
+        choices=[("active", _("All unresolved")), *TicketStatus.choices],
+        method="filter_status",
+        empty_label=_("Any status"),
     )
-    severity = django_filters.TypedChoiceFilter(label=_("Severity"), choices=TicketSeverity.choices, coerce=int)
+    severity = django_filters.ChoiceFilter(
+        label=_("Severity"), choices=TicketSeverity.choices, empty_label=_("Any severity")
+    )
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
         fields=tuple((field, key) for key, field in SORTS.items()),

@@ -231,6 +231,10 @@ class TestStaffAdmin:
         response = staff_client.get("/admin/portal_models/ticket/", {"q": "Label"})
         assert response.status_code == 200
         assert "Label printer offline" in response.content.decode() and "Unrelated" not in response.content.decode()
+        assert (
+            "Label printer offline"
+            in staff_client.get("/admin/portal_models/ticket/", {"q": ticket.number}).content.decode()
+        )
         closed = staff_client.get("/admin/portal_models/ticket/", {"status__exact": "closed"}).content.decode()
         assert "Unrelated" in closed and "Label printer offline" not in closed
         edit = staff_client.get(f"/admin/portal_models/ticket/edit/{ticket.pk}/").content.decode()
