@@ -24,6 +24,12 @@ from ..ticket_forms import TicketNoteForm, TicketOpenForm, TicketReopenForm
 from .base import PortalRoutesBase, customer_route
 
 PAGE_SIZE = 20
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Neutralise spreadsheet formulas in customer-typed text (CSV injection)."""
+    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 COLUMNS = (
     ("number", gettext_lazy("Ticket")),
     ("subject", gettext_lazy("Subject")),
@@ -81,7 +87,7 @@ class TicketRoutes(PortalRoutesBase):
             writer.writerow(
                 [
                     ticket.reference,
-                    ticket.subject,
+                    _cell(ticket.subject),
                     ticket.get_category_display(),
                     ticket.get_severity_display(),
                     ticket.get_status_display(),

@@ -88,13 +88,14 @@ class TestList:
 
     def test_csv_export_has_public_fields_only_and_follows_filters(self, signed_in_client, ticket, customer_a):
         TicketFactory(account=customer_a.account, subject="Closed one", status=TicketStatus.CLOSED)
+        TicketFactory(account=customer_a.account, subject="=HYPERLINK(1)", status=TicketStatus.CLOSED)
         TicketFactory(account=AccountFactory(tenant=ticket.tenant), subject="Other account")
         response = signed_in_client.get(url(suffix="export/"))
         assert response["Content-Type"].startswith("text/csv")
         body = response.content.decode()
         rows = list(csv.reader(io.StringIO(body)))
         assert rows[0] == ["Ticket", "Subject", "Category", "Severity", "Status", "Opened", "Last update"]
-        assert {row[1] for row in rows[1:]} == {"Label printer offline", "Closed one"}
+        assert {row[1] for row in rows[1:]} == {"Label printer offline", "Closed one", "'=HYPERLINK(1)"}
         assert SECRET not in body and "We are looking into it" not in body
         filtered = signed_in_client.get(url(suffix="export/"), {"status": "closed"}).content.decode()
         assert "Closed one" in filtered and "Label printer offline" not in filtered
@@ -265,7 +266,8 @@ class TestStaffAdmin:
         assert (ticket.status, ticket.assigned_to) == (TicketStatus.RESOLVED, agent)
         assert ticket.comments.get(body="Fixed on our side.").is_public
         assert [m.to for m in mail.outbox] == [[ticket.created_by.email]] * 2
-        assert any("Fixed on our side." in m.body for m in mail.outbox)
+        reply = next(m for m in mail.outbox if "Fixed on our side." in m.body)
+        assert f"/acme/tickets/{ticket.pk}/" in reply.body  # links to the ticket in the customer's portal
 
     def test_admin_oversize_attachment_gets_a_message(self, staff_client, ticket, settings):
         settings.PORTAL_TICKET_ATTACHMENT_MAX_BYTES = 1024

@@ -85,6 +85,8 @@ def test_customer_opens_ticket_staff_replies_in_admin_customer_sees_reply(
     admin.locator("input[name=reply_visibility][value=public]").check()
     admin.locator("select[name=status]").select_option("resolved")
     admin.locator("select[name=assigned_to]").select_option(str(staff.pk))
+    admin.locator("input[name=reply_attachment]").scroll_into_view_if_needed()
+    screenshot(admin, "tickets-admin-reply-form")
     admin.get_by_role("button", name="Save", exact=True).click()
     expect(admin.get_by_text("We sent a technician; the printer is back online.")).to_be_visible()
     screenshot(admin, "tickets-admin-edit")
