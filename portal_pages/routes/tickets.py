@@ -30,6 +30,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def _cell(value: str) -> str:
     """Neutralise spreadsheet formulas in customer-typed text (CSV injection)."""
     return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+
+
 COLUMNS = (
     ("number", gettext_lazy("Ticket")),
     ("subject", gettext_lazy("Subject")),

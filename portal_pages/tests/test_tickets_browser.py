@@ -5,6 +5,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from wagtail.models import Collection, Locale, Page, Site
 
 from portal_models.models import Ticket, TicketStatus
 from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
@@ -14,8 +15,20 @@ from portal_pages.tests.factories import make_portal
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
+def ensure_wagtail_tree():
+    """An earlier transactional test may have flushed the migrations' Wagtail root, locale and collection."""
+    if Page.get_first_root_node() is not None:
+        return
+    Locale.objects.get_or_create(language_code="en")
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.add_root(instance=Page(title="Root", slug="root"))
+    Site.objects.create(hostname="localhost", port=80, root_page=root, is_default_site=True)
+
+
 @pytest.fixture
 def journey_data(transactional_db):
+    ensure_wagtail_tree()
     home = make_portal(name="Acme Billing", slug="acme", primary="#0b4f8a", accent="#16a34a")
     contact = LoginContactFactory(
         account=AccountFactory(tenant=home.tenant, name="Test Inc."),
