@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,12 +30,13 @@ from portal_models.models.tickets import TicketCategory, TicketSeverity, validat
 def _customer_ticket_url(ticket: Ticket) -> str:
     """The ticket's page in its tenant's portal ('' when the tenant has no portal page)."""
     home = getattr(ticket.tenant, "portal_home", None)
-    if home is None:
+    base = home.get_full_url() if home is not None else None
+    if not base:
         return ""
     try:
-        return home.get_full_url() + home.reverse_subpage("ticket_detail", kwargs={"pk": ticket.pk})
-    except Exception:  # no such route in this build, or the page is not routable
-        return home.get_full_url() or ""
+        return base + home.reverse_subpage("ticket_detail", kwargs={"pk": ticket.pk})
+    except NoReverseMatch:  # a build without the ticket screens
+        return base
 
 
 def _staff_ticket_url(ticket: Ticket) -> str:
