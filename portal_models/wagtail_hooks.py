@@ -1,3 +1,8 @@
-"""Wagtail admin registrations of portal_models (modeladmin groups, log actions). Imports only."""
+"""Wagtail admin registrations of portal_models. Each domain keeps its own module in portal_models/admin/."""
+
+from wagtail_modeladmin.options import modeladmin_register
 
 from .admin import billing  # noqa: F401
+from .admin.tickets import SupportGroup
+
+modeladmin_register(SupportGroup)

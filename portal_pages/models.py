@@ -18,6 +18,7 @@ from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
 from .routes.dashboard import DashboardRoutes
 from .routes.payments import PaymentRoutes
+from .routes.tickets import TicketRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -38,7 +39,9 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, BillingRoutes, PaymentRoutes, RoutablePageMixin, Page):
+class PortalHomePage(
+    DashboardRoutes, AccountRoutes, BillingRoutes, PaymentRoutes, TicketRoutes, RoutablePageMixin, Page
+):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")

@@ -9,6 +9,7 @@ from .billing import (
     StripeEvent,
 )
 from .tenants import Account, Contact, Tenant
+from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
 __all__ = [
@@ -23,5 +24,10 @@ __all__ = [
     "PaymentMethod",
     "StripeEvent",
     "Tenant",
+    "Ticket",
+    "TicketCategory",
+    "TicketComment",
+    "TicketSeverity",
+    "TicketStatus",
     "User",
 ]
