@@ -34,7 +34,11 @@ def others(portal_a, portal_b, customer_a):
         account = AccountFactory(tenant=tenant)
         inv = seed_invoice(account, number=f"9{len(result)}")
         pay = billing.payment_record(account=account, method="check", amount=Decimal("100"), invoices=[inv])
-        result[key] = {"invoice": inv, "payment": pay, "contact": ContactFactory(account=account)}
+        result[key] = {
+            "invoice": inv,
+            "payment": pay,
+            "contact": ContactFactory(account=account, last_name=f"Outsider{key.title()}"),
+        }
     customer_a.can_manage_contacts = True
     customer_a.save()
     return result
@@ -88,11 +92,15 @@ def test_anonymous_is_sent_to_login(client, invoice_a):
 
 
 class TestInvoiceDetail:
-    def test_lines_totals_and_pay_button_absent_without_route(self, signed_in_client, invoice_a):
+    def test_lines_totals_and_pay_button_only_for_payers(self, signed_in_client, invoice_a, customer_a):
         html = signed_in_client.get(f"/acme/invoices/{invoice_a.pk}/").content.decode()
         for text in ("QMS Web Subscription", "$1,600.00", "$6,100.00", "Payment due", "Net 30", "08/26/2022"):
             assert text in html
-        assert 'data-testid="pay-now"' not in html  # the payments feature is not in this build
+        assert f'href="/acme/invoices/{invoice_a.pk}/pay/" data-testid="pay-now"' in html
+        customer_a.can_pay = False
+        customer_a.save()
+        html = signed_in_client.get(f"/acme/invoices/{invoice_a.pk}/").content.decode()
+        assert 'data-testid="pay-now"' not in html
 
     def test_pdf_has_the_invoice_text(self, signed_in_client, invoice_a):
         response = signed_in_client.get(f"/acme/invoices/{invoice_a.pk}/pdf/")

@@ -64,7 +64,7 @@ def test_billing_errors_are_shown_next_to_the_field(signed_in_client, invoice):
 
 
 def test_steps_cannot_be_skipped(signed_in_client, invoice):
-    assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/dashboard/")
+    assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/invoices/")
     signed_in_client.get(f"/acme/invoices/{invoice.pk}/pay/")
     assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/pay/payment/")
 
