@@ -16,6 +16,7 @@ from portal_models.models import Tenant
 from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.identity import IdentityRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -36,7 +37,7 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
+class PortalHomePage(DashboardRoutes, AccountRoutes, IdentityRoutes, RoutablePageMixin, Page):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")
@@ -52,7 +53,7 @@ class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
     footer_links = StreamField([("link", LinkBlock())], blank=True)
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
-    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage"]
+    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.PortalRegistrationPage", "portal_pages.ContentPage"]
     template = "theme/portal/dashboard.html"
 
     content_panels = Page.content_panels + [
@@ -97,6 +98,10 @@ class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
     @cached_property
     def login_page(self):
         return PortalLoginPage.objects.child_of(self).live().first()
+
+    @cached_property
+    def registration_page(self):
+        return PortalRegistrationPage.objects.child_of(self).live().first()
 
     def login_url(self, request=None) -> str:
         if self.login_page is None:
@@ -174,3 +179,8 @@ class ContentPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["portal_home"] = portal_home_of(self)
         return context
+
+
+from .pages_identity import PortalRegistrationPage  # noqa: E402  (a page type of the portal; needs the above)
+
+__all__ = ["ContentPage", "PortalHomePage", "PortalLoginPage", "PortalRegistrationPage", "PortalRootPage"]

@@ -8,6 +8,7 @@ from .billing import (
     PaymentMethod,
     StripeEvent,
 )
+from .identity import RegistrationRequest
 from .tenants import Account, Contact, Tenant
 from .users import User
 
@@ -21,6 +22,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "RegistrationRequest",
     "StripeEvent",
     "Tenant",
     "User",

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "django_tasks",
+    "captcha",
     "django_otp",
     "django_otp.plugins.otp_static",
     "django_otp.plugins.otp_totp",
@@ -92,11 +93,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal_models.User"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "portal_models.validators.SpecialCharacterValidator"},
+    {"NAME": "portal_models.validators.UpperAndLowerCaseValidator"},
+    {"NAME": "portal_models.validators.LettersAndDigitsValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # one-time set-password links (invitations, forgot password)
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "wagtailadmin_home"
 
@@ -148,3 +152,9 @@ LOGGING = {
 }
 
 WAGTAILADMIN_LOGIN_URL = "two_factor:login"
+
+# Registration image code (django-simple-captcha)
+CAPTCHA_LENGTH = 5
+CAPTCHA_IMAGE_SIZE = (150, 50)
+CAPTCHA_FONT_SIZE = 34
+CAPTCHA_TIMEOUT = 15  # minutes

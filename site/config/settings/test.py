@@ -12,3 +12,4 @@ STORAGES = {
 MIDDLEWARE = list(MIDDLEWARE)
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+CAPTCHA_TEST_MODE = True  # the registration image code accepts "PASSED"
