@@ -6,10 +6,18 @@ Each rule is its own validator so that the rules listed next to a password field
 
 import re
 
+from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 SPECIAL = re.compile(r"[^A-Za-z0-9]")
+
+
+class MinimumLengthValidator(DjangoMinimumLengthValidator):
+    """Django's length check, with the rule worded like the other rules in the list."""
+
+    def get_help_text(self):
+        return _("At least %(min_length)d characters") % {"min_length": self.min_length}
 
 
 class SpecialCharacterValidator:

@@ -93,7 +93,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "portal_models.User"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "portal_models.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "portal_models.validators.SpecialCharacterValidator"},
     {"NAME": "portal_models.validators.UpperAndLowerCaseValidator"},
     {"NAME": "portal_models.validators.LettersAndDigitsValidator"},
