@@ -301,3 +301,25 @@ def account_disable_logins(*, account: Account, keep: Contact | None = None) -> 
     if keep is not None:
         contacts = contacts.exclude(pk=keep.pk)
     return contacts.update(can_login=False, updated_at=timezone.now())
+
+
+# --- two-factor authentication (seed 003) --------------------------------------------------------
+
+
+def user_backup_codes_generate(*, user: User, count: int = 10) -> list[str]:
+    """Replace the user's backup codes with ``count`` new single-use codes; returns them (shown once)."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(count)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def user_two_factor_disable(*, user: User) -> None:
+    """Remove every second-factor device of the user (authenticator apps, phones, email, backup codes)."""
+    from django_otp import devices_for_user
+
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()

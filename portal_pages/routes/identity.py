@@ -19,6 +19,12 @@ from ..identity_forms import ChangePasswordForm, ForgotPasswordForm, GrantLoginF
 from .base import PortalRoutesBase, customer_route
 
 
+def _backup_count(user) -> int:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    return StaticToken.objects.filter(device__user=user).count()
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -105,6 +111,54 @@ class IdentityRoutes(PortalRoutesBase):
             {"form": form, "contacts": contacts, "grantable": grantable},
             status=400 if form.errors else 200,
         )
+
+    @customer_route(r"^account/two-factor/$", name="two_factor")
+    def two_factor(self, request, portal):
+        from django_otp import user_has_device
+        from two_factor.utils import default_device
+
+        from ..identity_views import PortalTwoFactorSetupView
+
+        if request.method == "POST" and request.POST.get("action") in ("disable", "backup_codes"):
+            if not user_has_device(request.user):
+                return redirect(self.route_url("two_factor", request=request))
+            if request.POST["action"] == "disable":
+                if self.tenant.two_factor_policy == self.tenant.TwoFactorPolicy.REQUIRED:
+                    messages.error(
+                        request, _("%(tenant)s requires two-factor authentication.") % {"tenant": self.tenant}
+                    )
+                else:
+                    identity.user_two_factor_disable(user=request.user)
+                    messages.success(request, _("Two-factor authentication is off."))
+                return redirect(self.route_url("two_factor", request=request))
+            codes = identity.user_backup_codes_generate(user=request.user)
+            return self.render_portal(
+                request,
+                "theme/portal/identity/two_factor.html",
+                {"device": default_device(request.user), "codes": codes},
+            )
+        device = default_device(request.user)
+        if device is None:
+            return PortalTwoFactorSetupView.as_view(home=self)(request)
+        return self.render_portal(
+            request,
+            "theme/portal/identity/two_factor.html",
+            {"device": device, "enabled_now": "enabled" in request.GET, "backup_count": _backup_count(request.user)},
+        )
+
+    def two_factor_enrolment_redirect(self, request, route_name: str):
+        """Users of a tenant that requires two-factor authentication must enrol before anything else."""
+        from django_otp import user_has_device
+
+        if route_name in ("two_factor", "change_password"):
+            return None
+        if self.tenant.two_factor_policy != self.tenant.TwoFactorPolicy.REQUIRED or user_has_device(request.user):
+            return None
+        messages.warning(
+            request,
+            _("%(tenant)s requires two-factor authentication. Please set it up to continue.") % {"tenant": self.tenant},
+        )
+        return redirect(self.route_url("two_factor", request=request))
 
     # --- anonymous -------------------------------------------------------------------------------
 

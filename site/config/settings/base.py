@@ -1,6 +1,7 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "portal_models.middleware.StaffTwoFactorMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,6 +105,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # one-time set-password links (invitations, forgot password)
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # brute-force protection, checked first
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "wagtailadmin_home"
 
@@ -137,6 +145,18 @@ TWO_FACTOR_SMS_GATEWAY = "two_factor.gateways.fake.Fake"
 TWO_FACTOR_CALL_GATEWAY = "two_factor.gateways.fake.Fake"
 TWO_FACTOR_REMEMBER_COOKIE_AGE = 60 * 60 * 24 * 30
 OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
+OTP_EMAIL_SUBJECT = "Your sign-in code"
+# Staff reach the Wagtail admin only after the second step (portal_models.middleware).
+PORTAL_ADMIN_REQUIRE_2FA = True
+
+# Brute-force protection (django-axes): 5 failed sign-ins lock that user from that address for 15 minutes.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "portal_models.middleware.axes_username"
+AXES_LOCKOUT_CALLABLE = "portal_pages.identity_views.lockout_response"
+AXES_VERBOSE = False
 
 # Payments: card convenience fee used when a tenant has no policy of its own (seed 000).
 PORTAL_DEFAULT_CARD_FEE_PERCENT = Decimal("3.00")
