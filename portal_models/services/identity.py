@@ -323,3 +323,11 @@ def user_two_factor_disable(*, user: User) -> None:
 
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
+
+
+def lockout_clear(*, attempt_id: int) -> int:
+    """Lift a django-axes lockout (staff, from the admin). Returns the number of cleared records."""
+    from axes.models import AccessAttempt
+
+    deleted, _rows = AccessAttempt.objects.filter(pk=attempt_id).delete()
+    return deleted
