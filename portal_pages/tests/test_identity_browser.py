@@ -94,3 +94,57 @@ def test_register_verify_change_password_reach_dashboard(live_server, acme, page
     phone.wait_for_url("**/acme/dashboard/")
     phone.goto(f"{live_server.url}/acme/account/password/")
     screenshot(phone, "identity-phone-change-password")
+
+
+def test_owner_grants_access_and_enrols_an_authenticator(live_server, acme, page, phone, screenshot):
+    from base64 import b32decode
+
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from portal_models.tests.factories import PASSWORD, LoginContactFactory
+
+    home, contact = acme
+    owner = LoginContactFactory(
+        account=contact.account, email="olivia@example.com", first_name="Olivia", can_manage_contacts=True
+    )
+    jane = ContactFactory(account=contact.account, email="jane@example.com", first_name="Jane", last_name="Roe")
+    page.goto(f"{live_server.url}/acme/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/acme/dashboard/")
+
+    page.locator(".user-menu summary").click()
+    screenshot(page, "identity-06-user-menu")
+    page.get_by_test_id("menu-system-access").click()
+    page.wait_for_url("**/acme/settings/access/")
+    page.get_by_label("Contact").select_option(str(jane.pk))
+    page.get_by_test_id("grant-login").click()
+    assert "can now sign in" in page.locator(".messages").inner_text()
+    assert mail.outbox[-1].to == ["jane@example.com"]
+    screenshot(page, "identity-07-system-access")
+
+    page.locator(".user-menu summary").click()
+    page.get_by_test_id("menu-two-factor").click()
+    page.wait_for_url("**/acme/account/two-factor/")
+    page.get_by_test_id("two-factor-next").click()
+    page.get_by_label("Token generator").check()
+    page.get_by_test_id("two-factor-next").click()
+    secret = page.get_by_test_id("totp-secret").inner_text().strip()
+    assert page.get_by_test_id("totp-qr").evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "identity-08-totp-qr")
+    page.get_by_label("Token").fill(str(totp(b32decode(secret))).zfill(6))
+    page.get_by_test_id("two-factor-next").click()
+    page.wait_for_url("**/acme/account/two-factor/?enabled=1")
+    page.get_by_test_id("backup-generate").click()
+    assert page.get_by_test_id("backup-codes").locator("li").count() == 10
+    screenshot(page, "identity-09-two-factor-on")
+    assert TOTPDevice.objects.filter(user=owner.user, confirmed=True).exists()
+
+    phone.goto(f"{live_server.url}/acme/login/")
+    phone.get_by_label("Email").fill(owner.email)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_test_id("sign-in").click()
+    phone.get_by_label("Token").wait_for()
+    screenshot(phone, "identity-phone-token-step")
