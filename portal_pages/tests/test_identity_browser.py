@@ -15,9 +15,22 @@ from .test_identity import add_registration_page
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
+def ensure_wagtail_root():
+    """An earlier transactional test flushes the tree that Wagtail's migrations created; put it back."""
+    from wagtail.models import Locale, Page, Site
+
+    if Page.get_first_root_node() is None:
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.add_root(title="Root", slug="root")
+        Site.objects.update_or_create(
+            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": root}
+        )
+
+
 @pytest.fixture
 def acme(transactional_db):
     cache.clear()
+    ensure_wagtail_root()
     home = make_portal(name="Acme Billing", slug="acme", primary="#0b4f8a", accent="#16a34a")
     add_registration_page(home)
     contact = ContactFactory(
@@ -132,7 +145,7 @@ def test_owner_grants_access_and_enrols_an_authenticator(live_server, acme, page
     page.get_by_label("Token generator").check()
     page.get_by_test_id("two-factor-next").click()
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
-    assert page.get_by_test_id("totp-qr").evaluate("img => img.naturalWidth") > 0
+    page.wait_for_function("document.querySelector('[data-testid=totp-qr]').naturalWidth > 0")  # the QR loaded
     screenshot(page, "identity-08-totp-qr")
     page.get_by_label("Token").fill(str(totp(b32decode(secret))).zfill(6))
     page.get_by_test_id("two-factor-next").click()
