@@ -13,7 +13,7 @@ from portal_models.services import identity
 from portal_models.tests.factories import PASSWORD, AccountFactory, ContactFactory, LoginContactFactory
 from portal_pages.models import PortalRegistrationPage
 
-from .test_portal import sign_in
+from .test_portal import INVALID, sign_in
 
 NEW_PASSWORD = "Quiet-River-42"
 
@@ -279,3 +279,13 @@ class TestInvitations:
         plain = LoginContactFactory(account=customer_a.account)
         client.force_login(plain.user)
         assert client.get("/acme/settings/access/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_tenant_a_user_cannot_sign_in_register_or_reset_through_tenant_b(client, portal_a, portal_b, customer_a):
+    add_registration_page(portal_b)
+    assert INVALID.encode() in sign_in(client, portal_b, customer_a.user.email).content
+    assert "_auth_user_id" not in client.session
+    assert register(client, "/borealis/register/", customer_a.user.email)["Location"].endswith("/not-found/")
+    client.post("/borealis/password/forgot/", {"email": customer_a.user.email})
+    assert [m.to for m in mail.outbox] == [[portal_b.tenant.support_email]]  # only support heard of it
