@@ -17,6 +17,7 @@ from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
 from .routes.tickets import TicketRoutes
 
@@ -40,7 +41,14 @@ class PortalRootPage(Page):
 
 
 class PortalHomePage(
-    DashboardRoutes, AccountRoutes, BillingRoutes, PaymentRoutes, TicketRoutes, RoutablePageMixin, Page
+    DashboardRoutes,
+    AccountRoutes,
+    IdentityRoutes,
+    BillingRoutes,
+    PaymentRoutes,
+    TicketRoutes,
+    RoutablePageMixin,
+    Page,
 ):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
@@ -57,7 +65,7 @@ class PortalHomePage(
     footer_links = StreamField([("link", LinkBlock())], blank=True)
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
-    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage"]
+    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.PortalRegistrationPage", "portal_pages.ContentPage"]
     template = "theme/portal/dashboard.html"
 
     content_panels = Page.content_panels + [
@@ -102,6 +110,10 @@ class PortalHomePage(
     @cached_property
     def login_page(self):
         return PortalLoginPage.objects.child_of(self).live().first()
+
+    @cached_property
+    def registration_page(self):
+        return PortalRegistrationPage.objects.child_of(self).live().first()
 
     def login_url(self, request=None) -> str:
         if self.login_page is None:
@@ -179,3 +191,8 @@ class ContentPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["portal_home"] = portal_home_of(self)
         return context
+
+
+from .pages_identity import PortalRegistrationPage  # noqa: E402  (a page type of the portal; needs the above)
+
+__all__ = ["ContentPage", "PortalHomePage", "PortalLoginPage", "PortalRegistrationPage", "PortalRootPage"]

@@ -8,6 +8,7 @@ from .billing import (
     PaymentMethod,
     StripeEvent,
 )
+from .identity import RegistrationRequest
 from .tenants import Account, Contact, Tenant
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
@@ -22,6 +23,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "RegistrationRequest",
     "StripeEvent",
     "Tenant",
     "Ticket",

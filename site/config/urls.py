@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("captcha/", include("captcha.urls")),
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
     path("healthz", healthz, name="healthz"),
