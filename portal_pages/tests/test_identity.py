@@ -37,12 +37,16 @@ def customer_urls(home) -> list[str]:
     for pattern in home.get_subpage_urls():
         if not hasattr(pattern.callback, "__wrapped__") or pattern.name == "change_password":
             continue
-        kwargs = {name: "1" for name in pattern.pattern.regex.groupindex}
-        args = [] if kwargs else ["1"] * pattern.pattern.regex.groups
-        try:
-            urls.append(home.url + home.reverse_subpage(pattern.name, args=args, kwargs=kwargs))
-        except NoReverseMatch:
-            urls.append(home.url + home.reverse_subpage(pattern.name))
+        for sample in ("1", "pi_1"):  # numeric ids, Stripe PaymentIntent ids
+            kwargs = {name: sample for name in pattern.pattern.regex.groupindex}
+            args = [] if kwargs else [sample] * pattern.pattern.regex.groups
+            try:
+                urls.append(home.url + home.reverse_subpage(pattern.name, args=args, kwargs=kwargs))
+                break
+            except NoReverseMatch:
+                continue
+        else:
+            raise AssertionError(f"no sample URL for route {pattern.name}")
     return urls
 
 
