@@ -8,10 +8,18 @@ from .billing import (
     PaymentMethod,
     StripeEvent,
 )
+from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .tenants import Account, Contact, Tenant
 from .users import User
 
 __all__ = [
+    "Case",
+    "CaseAssignment",
+    "CaseNote",
+    "CasePermission",
+    "CaseRole",
+    "CaseStatus",
+    "Grant",
     "Account",
     "Contact",
     "CreditMemo",
