@@ -15,6 +15,7 @@ from portal_models.models import Tenant
 
 from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
+from .routes.cases import CaseRoutes
 from .routes.dashboard import DashboardRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
@@ -36,7 +37,7 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
+class PortalHomePage(DashboardRoutes, AccountRoutes, CaseRoutes, RoutablePageMixin, Page):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")

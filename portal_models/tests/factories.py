@@ -65,3 +65,21 @@ class LoginContactFactory(ContactFactory):
     )
     can_login = True
     can_pay = True
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "portal_models.Case"
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"CASE-{100 + n}")
+    title = factory.Faker("sentence", nb_words=4)
+    description = "Details of the matter."
+
+
+class CaseRoleFactory(DjangoModelFactory):
+    class Meta:
+        model = "portal_models.CaseRole"
+
+    name = factory.Sequence(lambda n: f"Role {n}")
+    view_case = "allow"
