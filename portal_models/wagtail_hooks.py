@@ -1,0 +1,1 @@
+from .admin import cases  # noqa: F401  (Cases menu, case roles snippet, role assignment)
