@@ -177,3 +177,27 @@ class TestCasePage:
         exe = signed_in_client.post(url(case_a, "documents/"), {"file": SimpleUploadedFile("x.exe", b"MZ\x90\x00")})
         assert "Allowed file types" in exe.content.decode()
         assert Document.objects.filter(collection=case_a.collection).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_cases_load_idempotently(client):
+    from portal_models.models import Case, CaseAssignment, User
+    from portal_pages import demo
+
+    demo.load()
+    demo.load()
+    assert Case.objects.filter(account__name="Test Inc.").count() == 2
+    john = User.objects.get(email="john.doe@example.com")
+    assert CaseAssignment.objects.filter(user=john).count() == 2
+    client.force_login(john)
+    html = client.get("/qt9/cases/").content.decode()
+    assert "ERP rollout" in html and "Data migration audit" in html
+    case = Case.objects.get(number="CASE-2026-014")
+    doc = case_documents_of(case)
+    response = client.get(f"/qt9/cases/{case.pk}/documents/{doc.pk}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def case_documents_of(case):
+    return Document.objects.get(collection=case.collection)
