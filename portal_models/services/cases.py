@@ -34,6 +34,36 @@ ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
 }
 
 
+DEFAULT_ROLES = {
+    "Client": {
+        "description": "Customers: see the case, its documents and invoices, upload documents and post notes.",
+        "view_case": "allow",
+        "view_documents": "allow",
+        "upload_documents": "allow",
+        "view_invoices": "allow",
+        "post_notes": "allow",
+        "manage_assignments": "deny",
+    },
+    "Staff": {
+        "description": "Colleagues working the case: everything, including assignments.",
+        "view_case": "allow",
+        "view_documents": "allow",
+        "upload_documents": "allow",
+        "view_invoices": "allow",
+        "post_notes": "allow",
+        "manage_assignments": "allow",
+    },
+}
+
+
+def case_roles_ensure_defaults() -> dict[str, CaseRole]:
+    """The global "Client" and "Staff" roles (seeded by a data migration; recreated if missing)."""
+    roles = {}
+    for name, grid in DEFAULT_ROLES.items():
+        roles[name], _created = CaseRole.objects.get_or_create(tenant=None, name=name, defaults=grid)
+    return roles
+
+
 def max_upload_bytes() -> int:
     return getattr(settings, "CASE_DOCUMENT_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 

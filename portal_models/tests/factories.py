@@ -83,3 +83,10 @@ class CaseRoleFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Role {n}")
     view_case = "allow"
+
+
+def default_case_roles():
+    """The seeded "Client" / "Staff" roles (transactional browser tests flush data-migration rows)."""
+    from portal_models.services.cases import case_roles_ensure_defaults
+
+    return case_roles_ensure_defaults()

@@ -16,10 +16,18 @@ from portal_models.services.cases import (
     sanitize_filename,
 )
 
-from .factories import AccountFactory, CaseRoleFactory, LoginContactFactory, UserFactory
+from .factories import AccountFactory, CaseRoleFactory, LoginContactFactory, UserFactory, default_case_roles
 
 PERMISSIONS = CaseRole.PERMISSIONS
 grids = st.fixed_dictionaries({p: st.sampled_from(Grant.values) for p in PERMISSIONS})
+
+
+@pytest.fixture(autouse=True)
+def _case_roles(request):
+    """Seeded roles, also after a transactional (browser) test flushed the data migration's rows."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        default_case_roles()
 
 
 class TestCombineGrants:

@@ -6,9 +6,24 @@ from django.urls import reverse
 from portal_models.models import Case, CaseAssignment, CaseRole
 from portal_models.services.cases import case_assign, case_create
 
-from .factories import AccountFactory, ContactFactory, LoginContactFactory, TenantFactory, UserFactory
+from .factories import (
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    TenantFactory,
+    UserFactory,
+    default_case_roles,
+)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _case_roles(request):
+    """Seeded roles, also after a transactional (browser) test flushed the data migration's rows."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        default_case_roles()
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from wagtail.documents import get_document_model
 
-from portal_models.models import Account, Case, CaseNote, CaseRole, CaseStatus, User
-from portal_models.services.cases import case_assign, case_create, case_document_upload
+from portal_models.models import Account, Case, CaseNote, CaseStatus, User
+from portal_models.services.cases import case_assign, case_create, case_document_upload, case_roles_ensure_defaults
 
 CUSTOMER_EMAIL = "john.doe@example.com"
 STAFF_EMAIL = "admin@example.com"
@@ -14,7 +14,9 @@ CASES = [
     {
         "number": "CASE-2026-014",
         "title": "ERP rollout — quality module",
-        "description": "Implementation of the QT9 quality module at the Aurora plant: data migration, training, go-live.",
+        "description": (
+            "Implementation of the QT9 quality module at the Aurora plant: data migration, training, go-live."
+        ),
         "status": CaseStatus.ACTIVE,
         "document": ("Statement of work", "statement-of-work.pdf"),
         "note": "Kick-off is confirmed for Monday 9:00. Please send the supplier list beforehand.",
@@ -59,8 +61,8 @@ def load() -> list[str]:
     if account is None or customer is None:
         return []
     staff = User.objects.filter(email=STAFF_EMAIL).first()
-    client_role = CaseRole.objects.get(name="Client", tenant=None)
-    staff_role = CaseRole.objects.get(name="Staff", tenant=None)
+    roles = case_roles_ensure_defaults()
+    client_role, staff_role = roles["Client"], roles["Staff"]
     Document = get_document_model()
     for spec in CASES:
         case = Case.objects.filter(tenant=account.tenant, number=spec["number"]).first()

@@ -8,7 +8,13 @@ from wagtail.documents import get_document_model
 
 from portal_models.models import CaseNote, CaseRole, CaseStatus, Invoice
 from portal_models.services.cases import case_assign, case_create, case_document_upload
-from portal_models.tests.factories import AccountFactory, CaseRoleFactory, LoginContactFactory, UserFactory
+from portal_models.tests.factories import (
+    AccountFactory,
+    CaseRoleFactory,
+    LoginContactFactory,
+    UserFactory,
+    default_case_roles,
+)
 
 Document = get_document_model()
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -20,6 +26,14 @@ ALL = dict(
     post_notes="allow",
     manage_assignments="allow",
 )
+
+
+@pytest.fixture(autouse=True)
+def _case_roles(request):
+    """Seeded roles, also after a transactional (browser) test flushed the data migration's rows."""
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("db")
+        default_case_roles()
 
 
 @pytest.fixture
