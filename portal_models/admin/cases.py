@@ -125,6 +125,7 @@ class CaseRoleViewSet(SnippetViewSet):
         MultiFieldPanel(
             [FieldPanel(name, widget=GrantCycleWidget()) for name in CaseRole.PERMISSIONS],
             heading=gettext_lazy("Permissions — click a cell: allow → not granted → deny (deny overrides every role)"),
+            classname="grant-grid",
         ),
     ]
 
