@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from portal_models import access
@@ -84,7 +85,8 @@ class CaseRoutes(PortalRoutesBase):
         document = case_documents(case=case).filter(pk=doc_id).first()
         if document is None:
             raise Http404("Not found.")
-        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
+        filename = f"{slugify(document.title) or 'document'}.{document.file_extension}".rstrip(".")
+        response = FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
