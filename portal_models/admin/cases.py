@@ -109,6 +109,11 @@ class GridColumn(Column):
         )
 
 
+class TenantColumn(Column):
+    def get_value(self, instance):
+        return instance.tenant or _("All tenants")
+
+
 class CaseRoleViewSet(SnippetViewSet):
     model = CaseRole
     icon = "key"
@@ -116,7 +121,7 @@ class CaseRoleViewSet(SnippetViewSet):
     add_to_admin_menu = False
     list_display = [
         "name",
-        "tenant",
+        TenantColumn("tenant", label=gettext_lazy("Tenant")),
         GridColumn("grid", label=gettext_lazy("View · Docs · Upload · Invoices · Notes · Assign")),
     ]
     panels = [

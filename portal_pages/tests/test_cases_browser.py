@@ -7,7 +7,7 @@ from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Collection, Locale, Page, Site
 
 from portal_models.models import CaseAssignment, CaseStatus
-from portal_models.services.cases import case_create, case_document_upload
+from portal_models.services.cases import case_assign, case_create, case_document_upload
 from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, UserFactory, default_case_roles
 from portal_pages.tests.factories import make_portal
 
@@ -25,12 +25,12 @@ def restore_migration_rows():
         Site.objects.create(hostname="localhost", port=80, root_page=Page.get_first_root_node(), is_default_site=True)
     if not Collection.objects.exists():
         Collection.add_root(name="Root")
-    default_case_roles()
+    return default_case_roles()
 
 
 @pytest.fixture
 def setup(transactional_db):
-    restore_migration_rows()
+    roles = restore_migration_rows()
     home = make_portal(name="QT9 Software", slug="qt9", primary="#0b4f8a", accent="#16a34a")
     account = AccountFactory(tenant=home.tenant, name="Test Inc.")
     john = LoginContactFactory(account=account, email="john@example.com", first_name="John", last_name="Doe")
@@ -45,6 +45,8 @@ def setup(transactional_db):
         description="Implementation of the quality module at the Aurora plant.",
     )
     old = case_create(account=account, number="CASE-2025-087", title="Data migration audit", status=CaseStatus.INACTIVE)
+    case_assign(case=old, users=[john.user], role=roles["Client"])
+    case_create(account=account, number="CASE-2026-020", title="Board restructuring")  # nobody assigned
     case_document_upload(
         case=case, upload=SimpleUploadedFile("statement-of-work.pdf", PDF), user=admin, title="Statement of work"
     )
@@ -100,7 +102,8 @@ def test_staff_assigns_contact_then_contact_sees_case(live_server, setup, page, 
     selector = phone.get_by_test_id("case-selector")
     selector.locator("summary").click()
     assert "ERP rollout" in selector.inner_text()
-    assert "Data migration audit" not in selector.inner_text()  # not assigned
+    assert "Data migration audit · inactive" in selector.inner_text()  # inactive cases are marked
+    assert "Board restructuring" not in selector.inner_text()  # not assigned
     screenshot(phone, "cases-selector-phone")
     selector.get_by_role("link", name="ERP rollout").click()
     phone.wait_for_url(f"**/qt9/cases/{case.pk}/")
@@ -124,5 +127,7 @@ def test_staff_assigns_contact_then_contact_sees_case(live_server, setup, page, 
     page.wait_for_url("**/qt9/dashboard/")
     page.goto(f"{base}/qt9/cases/{case.pk}/")
     screenshot(page, "cases-detail-desktop")
-    page.goto(f"{base}/qt9/cases/{old.pk}/")
-    assert "Data migration audit" not in page.content()
+    page.goto(f"{base}/qt9/cases/")
+    assert page.get_by_test_id("case-list").locator("li").count() == 2
+    assert "Board restructuring" not in page.content()
+    screenshot(page, "cases-list-desktop")
