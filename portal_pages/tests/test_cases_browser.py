@@ -83,6 +83,7 @@ def test_staff_assigns_contact_then_contact_sees_case(live_server, setup, page, 
     page.goto(f"{base}/admin/snippets/portal_models/caserole/")
     screenshot(page, "cases-admin-roles")
     page.get_by_role("link", name="Client", exact=True).click()
+    page.wait_for_selector("[data-grant-cell][data-ready] [data-grant-button]")  # the grid script has run
     cell = page.locator("[data-grant-button]").first
     assert cell.get_attribute("data-value") == "allow"
     cell.click()
