@@ -5,7 +5,10 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
 from wagtail_modeladmin.options import modeladmin_register
 
-from .admin import billing  # noqa: F401
+from .admin import (
+    billing,  # noqa: F401
+    cases,  # noqa: F401  (Cases menu, case roles snippet, role assignment)
+)
 from .admin import identity as identity_admin
 from .admin.tickets import SupportGroup
 

@@ -16,6 +16,7 @@ from portal_models.models import Tenant
 from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
+from .routes.cases import CaseRoutes
 from .routes.dashboard import DashboardRoutes
 from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
@@ -47,6 +48,7 @@ class PortalHomePage(
     BillingRoutes,
     PaymentRoutes,
     TicketRoutes,
+    CaseRoutes,
     RoutablePageMixin,
     Page,
 ):

@@ -49,6 +49,7 @@ class Invoice(ClusterableModel):
     terms = models.CharField(max_length=40, default="Net 30")
     currency = models.CharField(max_length=3, default="USD")
     notes = models.TextField(blank=True)
+    case = models.ForeignKey("Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     credit_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
