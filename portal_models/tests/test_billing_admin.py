@@ -157,3 +157,8 @@ def test_payments_are_inspect_only(client, staff, invoice):
     assert client.get(f"/admin/portal_models/payment/inspect/{payment.pk}/").status_code == 200
     assert client.get(f"/admin/portal_models/payment/edit/{payment.pk}/").status_code in (302, 403)
     assert client.get("/admin/portal_models/payment/create/").status_code in (302, 403)
+
+
+def test_only_drafts_can_be_deleted(client, staff, invoice):
+    assert client.get(f"{BASE}delete/{invoice.pk}/").status_code in (302, 403)
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
