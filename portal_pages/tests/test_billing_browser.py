@@ -61,6 +61,23 @@ def test_customer_opens_invoice_downloads_pdf_and_exports(live_server, demo_data
     for expected in ("Invoice", "10020", "QMS Web Subscription", "QMS Software Training Package", "$6,100.00"):
         assert expected in text
 
+    page.get_by_role("link", name="Payments", exact=True).click()
+    page.wait_for_url("**/qt9/payments/")
+    screenshot(page, "billing-payments")
+    page.get_by_test_id("payment-table").get_by_role("link").first.click()
+    page.wait_for_url("**/qt9/payments/*/")
+    assert "Applied to" in page.content()
+    screenshot(page, "billing-receipt")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    page.wait_for_url("**/qt9/contacts/")
+    assert "Priya" in page.content() and "Billing (AP)" in page.content()
+    screenshot(page, "billing-contacts")
+    page.get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_label("Address 1").fill("")
+    page.get_by_role("button", name="Save").click()
+    assert "This field is required" in page.content()
+    screenshot(page, "billing-settings-error")
+
     sign_in(phone, base)
     screenshot(phone, "billing-dashboard-phone")
     phone.goto(f"{base}/qt9/invoices/")
