@@ -57,7 +57,9 @@ def test_customer_opens_invoice_downloads_pdf_and_exports(live_server, demo_data
         page.get_by_test_id("download-pdf").click()
     download = download_info.value
     assert download.suggested_filename == "invoice-10020.pdf"
-    text = "\n".join(p.extract_text() for p in PdfReader(download.path()).pages)
+    reader = PdfReader(download.path())
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages[0].images) >= 1, "the tenant's logo is embedded"
     for expected in ("Invoice", "10020", "QMS Web Subscription", "QMS Software Training Package", "$6,100.00"):
         assert expected in text
 
