@@ -19,7 +19,7 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.log_actions import log
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
-from wagtail_modeladmin.views import CreateView, EditView
+from wagtail_modeladmin.views import CreateView
 
 from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, Tenant
 from portal_models.models.billing import PAYABLE_STATUSES
@@ -170,7 +170,7 @@ class InvoiceCreateView(InvoiceFormViewMixin, CreateView):
     pass
 
 
-class InvoiceEditView(InvoiceFormViewMixin, EditView):
+class InvoiceEditView(InvoiceFormViewMixin, scoping.ScopedEditView):
     pass
 
 
