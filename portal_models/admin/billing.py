@@ -19,10 +19,11 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.log_actions import log
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
-from wagtail_modeladmin.views import CreateView, EditView
+from wagtail_modeladmin.views import CreateView
 
 from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, Tenant
 from portal_models.models.billing import PAYABLE_STATUSES
+from portal_models.money import format_money
 from portal_models.services import billing as billing_services
 
 from . import scoping
@@ -169,7 +170,7 @@ class InvoiceCreateView(InvoiceFormViewMixin, CreateView):
     pass
 
 
-class InvoiceEditView(InvoiceFormViewMixin, EditView):
+class InvoiceEditView(InvoiceFormViewMixin, scoping.ScopedEditView):
     pass
 
 
@@ -187,19 +188,24 @@ class InvoiceButtonHelper(ButtonHelper):
         if not self.permission_helper.user_can_edit_obj(self.request.user, obj):
             return buttons
         if obj.status in (InvoiceStatus.DRAFT, *PAYABLE_STATUSES):
-            buttons.append(self._action("issue", _("Issue & email"), obj.pk))
+            buttons.append(self._action("issue", _("Issue"), obj.pk))
         if obj.is_payable:
-            buttons.append(self._action("record_payment", _("Record payment"), obj.pk))
+            buttons.append(self._action("record_payment", _("Payment"), obj.pk))
         if obj.status != InvoiceStatus.VOID and obj.amount_paid == 0:
             buttons.append(self._action("void", _("Void"), obj.pk, "button button-small no"))
         return buttons
+
+
+class InvoicePermissionHelper(PermissionHelper):
+    def user_can_delete_obj(self, user, obj):
+        return obj.status == InvoiceStatus.DRAFT and super().user_can_delete_obj(user, obj)  # others are voided
 
 
 class InvoiceAdmin(BillingModelAdmin):
     model = Invoice
     menu_label = _("Invoices")
     menu_icon = "doc-full"
-    list_display = ("number", "account", "tenant", "status_label", "invoice_date", "due_date", "total", "amount_due")
+    list_display = ("number", "account", "status_label", "invoice_date", "due_date", "total", "amount_due", "tenant")
     list_filter = (tenant_filter(), "status", OverdueFilter, "invoice_date", "due_date")
     search_fields = ("number", "account__name", "account__number")
     list_export = (
@@ -219,6 +225,7 @@ class InvoiceAdmin(BillingModelAdmin):
     )
     export_filename = "invoices"
     button_helper_class = InvoiceButtonHelper
+    permission_helper_class = InvoicePermissionHelper
     create_view_class = InvoiceCreateView
     edit_view_class = InvoiceEditView
     inspect_view_fields = (
@@ -412,7 +419,7 @@ def invoice_record_payment_view(request, *, model_admin, instance_pk):
         model_admin,
         invoice,
         title=_("Record a payment on invoice %(n)s") % {"n": invoice.number},
-        intro=_("Amount due: %(due)s %(cur)s") % {"due": invoice.amount_due, "cur": invoice.currency},
+        intro=_("Amount due: %(due)s") % {"due": format_money(invoice.amount_due, invoice.currency)},
         form=form,
         submit=_("Record payment"),
     )

@@ -150,6 +150,10 @@ def test_every_listing_goes_through_the_scoping_helper(monkeypatch, client, staf
         html = client.get(f"/admin/portal_models/{model}/").content.decode()
         assert "Test Inc." not in html and "10020" not in html
     assert client.get(f"{BASE}void/{invoice.pk}/").status_code == 404
+    for action in ("inspect", "edit", "delete"):
+        assert client.get(f"{BASE}{action}/{invoice.pk}/").status_code == 404
+    contact = invoice.account.contacts.first()
+    assert client.get(f"/admin/portal_models/contact/edit/{contact.pk}/").status_code == 404
 
 
 def test_payments_are_inspect_only(client, staff, invoice):
@@ -157,3 +161,42 @@ def test_payments_are_inspect_only(client, staff, invoice):
     assert client.get(f"/admin/portal_models/payment/inspect/{payment.pk}/").status_code == 200
     assert client.get(f"/admin/portal_models/payment/edit/{payment.pk}/").status_code in (302, 403)
     assert client.get("/admin/portal_models/payment/create/").status_code in (302, 403)
+
+
+def test_only_drafts_can_be_deleted(client, staff, invoice):
+    assert client.get(f"{BASE}delete/{invoice.pk}/").status_code in (302, 403)
+    assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+def test_edit_invoice_lines_inline_recomputes_totals(client, staff, invoice):
+    page = client.get(f"{BASE}edit/{invoice.pk}/")
+    assert page.status_code == 200 and "QMS Web Subscription" in page.content.decode()
+    lines = list(invoice.lines.all())
+    data = {
+        "account": invoice.account_id,
+        "number": invoice.number,
+        "status": "open",
+        "invoice_date": "2022-08-26",
+        "due_date": "2022-09-26",
+        "terms": "Net 30",
+        "currency": "USD",
+        "notes": "",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": str(len(lines)),
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+    }
+    for i, line in enumerate(lines):
+        data |= {
+            f"lines-{i}-id": line.pk,
+            f"lines-{i}-description": line.description,
+            f"lines-{i}-quantity": "2" if i == 0 else str(line.quantity),
+            f"lines-{i}-unit_price": str(line.unit_price),
+            f"lines-{i}-kind": line.kind,
+            f"lines-{i}-position": line.position,
+            f"lines-{i}-ORDER": i + 1,
+        }
+    assert client.post(f"{BASE}edit/{invoice.pk}/", data).status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.total == Decimal("7700.00") and invoice.amount_due == Decimal("7700.00")
+    assert ModelLogEntry.objects.filter(action="wagtail.edit", user=staff).exists()

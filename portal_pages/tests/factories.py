@@ -11,8 +11,10 @@ def ensure_wagtail_root() -> Page:
     """Wagtail's tree root and default site (a transactional test's flush removes what the migrations made)."""
     from django.conf import settings
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
+    from wagtail.models import Collection, Locale
 
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
     root = Page.get_first_root_node()
     if root is None:

@@ -114,12 +114,17 @@ class TestInvoiceDetail:
     def test_payments_and_credits_shown(self, signed_in_client, invoice_a):
         billing.credit_memo_apply(invoice=invoice_a, number="CM-7", amount=Decimal("100"))
         pay = billing.payment_record(
-            account=invoice_a.account, method="check", amount=Decimal("1000"), invoices=[invoice_a], reference="#4411"
+            account=invoice_a.account,
+            method="check",
+            amount=Decimal("1000"),
+            invoices=[invoice_a],
+            reference="#4411",
+            payer_name="Test Inc. treasury",
         )
         html = signed_in_client.get(f"/acme/invoices/{invoice_a.pk}/").content.decode()
         assert "CM-7" in html and "#4411" in html and "$5,000.00" in html
         receipt = signed_in_client.get(f"/acme/payments/{pay.pk}/").content.decode()
-        assert "10020" in receipt and "$1,000.00" in receipt
+        assert "10020" in receipt and "$1,000.00" in receipt and "Test Inc. treasury" in receipt
 
 
 class TestInvoiceList:

@@ -57,9 +57,28 @@ def test_customer_opens_invoice_downloads_pdf_and_exports(live_server, demo_data
         page.get_by_test_id("download-pdf").click()
     download = download_info.value
     assert download.suggested_filename == "invoice-10020.pdf"
-    text = "\n".join(p.extract_text() for p in PdfReader(download.path()).pages)
+    reader = PdfReader(download.path())
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert len(reader.pages[0].images) >= 1, "the tenant's logo is embedded"
     for expected in ("Invoice", "10020", "QMS Web Subscription", "QMS Software Training Package", "$6,100.00"):
         assert expected in text
+
+    page.get_by_role("link", name="Payments", exact=True).click()
+    page.wait_for_url("**/qt9/payments/")
+    screenshot(page, "billing-payments")
+    page.get_by_test_id("payment-table").get_by_role("link").first.click()
+    page.wait_for_url("**/qt9/payments/*/")
+    assert "Applied to" in page.content()
+    screenshot(page, "billing-receipt")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    page.wait_for_url("**/qt9/contacts/")
+    assert "Priya" in page.content() and "Billing (AP)" in page.content()
+    screenshot(page, "billing-contacts")
+    page.get_by_role("link", name="Settings", exact=True).click()
+    page.get_by_label("Address 1").fill("")
+    page.get_by_role("button", name="Save").click()
+    assert "This field is required" in page.content()
+    screenshot(page, "billing-settings-error")
 
     sign_in(phone, base)
     screenshot(phone, "billing-dashboard-phone")
@@ -70,3 +89,28 @@ def test_customer_opens_invoice_downloads_pdf_and_exports(live_server, demo_data
     screenshot(phone, "billing-invoice-detail-phone")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page scrolls sideways on a phone ({width}px)"
+
+
+def test_staff_records_a_check_in_the_admin(live_server, demo_data, page, screenshot):
+    from django.test import Client
+
+    from portal_models.models import Invoice, Payment, User
+    from portal_pages.demo.tenants import STAFF_EMAIL
+
+    staff_client = Client()  # staff sign-in (two-factor) is the identity feature's journey; reuse its session
+    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/admin/portal_models/invoice/?overdue=yes")
+    assert "10020" in page.content()
+    screenshot(page, "billing-admin-invoices")
+    invoice = Invoice.objects.get(number="10020")
+    page.goto(f"{live_server.url}/admin/portal_models/invoice/record_payment/{invoice.pk}/")
+    page.get_by_label("Amount").fill("100.00")
+    page.get_by_label("Check number or transfer reference").fill("#9001")
+    screenshot(page, "billing-admin-record-payment")
+    page.get_by_role("button", name="Record payment").click()
+    page.wait_for_url("**/admin/portal_models/invoice/")
+    assert Payment.objects.filter(reference="#9001", amount="100.00").exists()
+    screenshot(page, "billing-admin-after-payment")
