@@ -136,7 +136,9 @@ def test_status_of_another_accounts_payment_is_not_shown(signed_in_client, invoi
 def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):  # noqa: F811
     page = signed_in_client.get("/acme/payments/methods/")
     assert page.status_code == 200
-    refused = signed_in_client.post("/acme/payments/methods/", {"action": "autopay", "enabled": "on", "authorize": "on"})
+    refused = signed_in_client.post(
+        "/acme/payments/methods/", {"action": "autopay", "enabled": "on", "authorize": "on"}
+    )
     assert refused.status_code == 400 and "Add a card" in refused.content.decode()
     pm = localstripe.confirm_setup(page.context["client_secret"], "4242424242424242")
     assert signed_in_client.post("/acme/payments/methods/", {"action": "add", "payment_method": pm}).status_code == 302
@@ -148,7 +150,10 @@ def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):
     assert customer_a.account.autopay
     method = customer_a.account.payment_methods.get()
     other = LoginContactFactory(account=AccountFactory(tenant=customer_a.account.tenant))
-    assert signed_in_client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk + 999}).status_code == 404
+    assert (
+        signed_in_client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk + 999}).status_code
+        == 404
+    )
     signed_in_client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk})
     customer_a.account.refresh_from_db()
     assert not customer_a.account.payment_methods.exists() and not customer_a.account.autopay
