@@ -1,8 +1,8 @@
 """Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import tenants
+from . import payments, tenants
 
-LOADERS = [tenants.load]
+LOADERS = [tenants.load, payments.load]
 
 
 def load(stdout=None) -> list[str]:

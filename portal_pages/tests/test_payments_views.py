@@ -158,3 +158,19 @@ def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):
     customer_a.account.refresh_from_db()
     assert not customer_a.account.payment_methods.exists() and not customer_a.account.autopay
     assert other.account.payment_methods.count() == 0
+
+
+def test_payment_history_lists_payments_and_pay_balance(signed_in_client, invoice, customer_a):
+    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("100"), reference="CHK-77")
+    page = signed_in_client.get("/acme/payments/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "CHK-77" in content and "Pay balance $6,000.00" in content
+    assert signed_in_client.get("/acme/pay/")["Location"].endswith("/acme/pay/billing/")
+
+
+def test_receipt_of_another_account_is_404(signed_in_client, portal_a):
+    other = AccountFactory(tenant=portal_a.tenant)
+    billing.invoice_create(account=other, number="Z1", lines=SEED_LINES, due_date=date(2022, 9, 26))
+    payment = billing.payment_record(account=other, method="check", amount=Decimal("10"))
+    assert signed_in_client.get(f"/acme/payments/{payment.pk}/receipt/").status_code == 404
