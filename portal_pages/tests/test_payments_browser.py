@@ -171,3 +171,44 @@ def test_declined_card_shows_a_clear_message(live_server, webhook_to_live_server
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
     assert not Payment.objects.exists()
+
+
+def to_card_step(page, live_server, john, invoice, number):
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/pay/billing/")
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/payment/")
+    element = page.get_by_test_id("card-element")
+    element.locator("input[placeholder=number]").fill(number)
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    page.get_by_test_id("next-step").click()
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["completed", "cancelled"])
+def test_three_d_secure(live_server, webhook_to_live_server, seed, page, screenshot, complete):
+    home, john, invoice = seed
+    to_card_step(page, live_server, john, invoice, "4000002500003155")
+    page.get_by_role("button", name="Complete authentication").click()  # 3-D Secure when the card is set up
+    page.wait_for_url("**/qt9/pay/confirm/")
+    page.get_by_label("Payment details are correct and I authorize this payment.").check()
+    page.get_by_test_id("authorize-payment").click()
+    # the bank asks again for the payment itself
+    page.get_by_role("button", name="Complete authentication" if complete else "Fail authentication").click()
+    page.wait_for_url("**/qt9/pay/result/pi_*/")
+    state = "succeeded" if complete else "failed"
+    page.wait_for_selector(f"[data-testid=payment-result][data-state={state}]", timeout=20_000)
+    screenshot(page, f"pay-3ds-{state}")
+    invoice.refresh_from_db()
+    if complete:
+        assert invoice.status == InvoiceStatus.PAID and invoice.amount_paid == Decimal("6283.00")
+    else:
+        assert "3-D Secure" in page.get_by_test_id("failure-message").inner_text()
+        assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
+        assert not Payment.objects.exists()
