@@ -212,3 +212,39 @@ def test_three_d_secure(live_server, webhook_to_live_server, seed, page, screens
         assert "3-D Secure" in page.get_by_test_id("failure-message").inner_text()
         assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
         assert not Payment.objects.exists()
+
+
+def test_saved_card_and_autopay(live_server, webhook_to_live_server, seed, phone, screenshot):
+    home, john, invoice = seed
+    page = phone
+    page.goto(f"{live_server.url}/qt9/payments/methods/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/payments/methods/")
+    element = page.locator("#card-element")
+    element.locator("input[placeholder=number]").fill("4242424242424242")
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    page.get_by_role("button", name="Save card").click()
+    page.get_by_test_id("saved-card").wait_for()
+    assert "Visa •••• 4242" in page.get_by_test_id("saved-card").inner_text()
+    page.get_by_label("I authorize charging my default card", exact=False).check()
+    page.get_by_role("button", name="Turn autopay on").click()
+    page.get_by_text("Autopay is on.").wait_for()
+    screenshot(page, "payment-methods-phone")
+    john.account.refresh_from_db()
+    assert john.account.autopay
+
+    # the saved card is offered in the wizard
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/payment/")
+    assert page.locator("input[name=source]:checked").get_attribute("value").startswith("pm_")
+    screenshot(page, "pay-2-saved-card-phone")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/confirm/")
+    assert page.get_by_test_id("confirm-card").inner_text().endswith("4242")
