@@ -7,12 +7,13 @@ Every customer route and every document download goes through :func:`portal_cont
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from .models import Account, Contact, Tenant, User
+from .models import Account, Case, CasePermission, CaseRole, Contact, Grant, Tenant, User
 
 ACTIVE_ACCOUNT_SESSION_KEY = "portal_active_account"
 
@@ -105,3 +106,44 @@ def get_object_or_404(
         return scope(queryset, portal=portal, account_field=account_field).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404("Not found.") from None
+
+
+# --- Cases: what a user may do on a case ------------------------------------------------------
+
+
+def combine_grants(grids: Iterable[Mapping[str, str]]) -> frozenset[str]:
+    """The permissions granted by several roles' grids: allowed in any, denied in none (deny overrides)."""
+    allowed: set[str] = set()
+    denied: set[str] = set()
+    for grid in grids:
+        for permission, grant in grid.items():
+            if grant == Grant.ALLOW:
+                allowed.add(permission)
+            elif grant == Grant.DENY:
+                denied.add(permission)
+    return frozenset(allowed - denied)
+
+
+def case_permissions(*, user: User, case: Case) -> frozenset[str]:
+    """What ``user`` may do on ``case``, across all the roles they hold on it (one query)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    roles = CaseRole.objects.filter(assignments__case=case, assignments__user=user)
+    return combine_grants(role.grid for role in roles)
+
+
+def get_case_or_404(portal: PortalContext, pk, permission: str = CasePermission.VIEW_CASE) -> tuple[Case, frozenset]:
+    """A case of the portal's tenant and of one of the user's companies on which they hold ``permission``.
+
+    Returns the case and the user's permissions on it; anything else answers 404. Viewing the case is
+    required for every other permission.
+    """
+    account_ids = [contact.account_id for contact in portal.contacts]
+    try:
+        case = Case.objects.select_related("account").get(pk=pk, tenant=portal.tenant, account_id__in=account_ids)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("Not found.") from None
+    permissions = case_permissions(user=portal.user, case=case)
+    if CasePermission.VIEW_CASE not in permissions or permission not in permissions:
+        raise Http404("Not found.")
+    return case, permissions

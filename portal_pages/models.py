@@ -15,8 +15,12 @@ from portal_models.models import Tenant
 
 from .blocks import ContentStreamBlock, LinkBlock
 from .routes.account import AccountRoutes
+from .routes.billing import BillingRoutes
+from .routes.cases import CaseRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
+from .routes.tickets import TicketRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -37,7 +41,17 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, PaymentRoutes, RoutablePageMixin, Page):
+class PortalHomePage(
+    DashboardRoutes,
+    AccountRoutes,
+    IdentityRoutes,
+    BillingRoutes,
+    PaymentRoutes,
+    TicketRoutes,
+    CaseRoutes,
+    RoutablePageMixin,
+    Page,
+):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")
@@ -53,7 +67,7 @@ class PortalHomePage(DashboardRoutes, AccountRoutes, PaymentRoutes, RoutablePage
     footer_links = StreamField([("link", LinkBlock())], blank=True)
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
-    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage"]
+    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.PortalRegistrationPage", "portal_pages.ContentPage"]
     template = "theme/portal/dashboard.html"
 
     content_panels = Page.content_panels + [
@@ -98,6 +112,10 @@ class PortalHomePage(DashboardRoutes, AccountRoutes, PaymentRoutes, RoutablePage
     @cached_property
     def login_page(self):
         return PortalLoginPage.objects.child_of(self).live().first()
+
+    @cached_property
+    def registration_page(self):
+        return PortalRegistrationPage.objects.child_of(self).live().first()
 
     def login_url(self, request=None) -> str:
         if self.login_page is None:
@@ -175,3 +193,8 @@ class ContentPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["portal_home"] = portal_home_of(self)
         return context
+
+
+from .pages_identity import PortalRegistrationPage  # noqa: E402  (a page type of the portal; needs the above)
+
+__all__ = ["ContentPage", "PortalHomePage", "PortalLoginPage", "PortalRegistrationPage", "PortalRootPage"]

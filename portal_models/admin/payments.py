@@ -1,4 +1,5 @@
-"""Staff: online payments in the Wagtail admin — list, inspect (Stripe ids, fee, allocations, events), refund."""
+"""Staff: refunds of card payments through the gateway, and the payment inspect view's Stripe details
+(Stripe ids, fee, allocations, events). The Payment modeladmin itself lives in admin/billing.py."""
 
 from django import forms
 from django.contrib import messages
@@ -9,46 +10,32 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
-from wagtail_modeladmin.options import ModelAdmin, modeladmin_register
 
 from portal_models.models import Payment
 from portal_models.services import payments as svc
 
+from . import scoping
 
-class PaymentAdmin(ModelAdmin):
-    model = Payment
-    menu_label = gettext_lazy("Payments")
-    menu_icon = "doc-full"
-    menu_order = 320
-    add_to_settings_menu = False
-    list_display = ("pk", "account", "received_at", "method", "status", "amount", "fee_amount", "refunded_amount")
-    search_fields = ("account__name", "account__number", "payer_name", "stripe_payment_intent_id", "card_last4")
-    inspect_view_enabled = True
-    inspect_template_name = "portal_models/admin/payment_inspect.html"
-    inspect_view_fields = (
-        "tenant",
-        "account",
-        "status",
-        "method",
-        "amount",
-        "fee_amount",
-        "refunded_amount",
-        "currency",
-        "received_at",
-        "payer_name",
-        "card_brand",
-        "card_last4",
-        "stripe_payment_intent_id",
-        "stripe_charge_id",
-        "failure_reason",
-        "notes",
-    )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("account", "tenant")
-
-
-modeladmin_register(PaymentAdmin)
+INSPECT_TEMPLATE = "portal_models/admin/payment_inspect.html"
+INSPECT_FIELDS = (
+    "tenant",
+    "account",
+    "status",
+    "method",
+    "amount",
+    "fee_amount",
+    "refunded_amount",
+    "currency",
+    "received_at",
+    "reference",
+    "payer_name",
+    "card_brand",
+    "card_last4",
+    "stripe_payment_intent_id",
+    "stripe_charge_id",
+    "failure_reason",
+    "notes",
+)
 
 
 class RefundForm(forms.Form):
@@ -58,14 +45,15 @@ class RefundForm(forms.Form):
 def refund_view(request, pk):
     if not request.user.has_perm("portal_models.change_payment"):
         raise PermissionDenied
-    payment = get_object_or_404(Payment.objects.select_related("account", "tenant"), pk=pk)
+    payments = scoping.admin_queryset(request, Payment.objects.select_related("account", "tenant"))
+    payment = get_object_or_404(payments, pk=pk)
     refundable = payment.amount - payment.refunded_amount
     form = RefundForm(request.POST or None, initial={"amount": refundable})
     if request.method == "POST" and form.is_valid():
         try:
             svc.payment_refund(payment=payment, amount=form.cleaned_data["amount"])
         except ValidationError as exc:
-            form.add_error("amount", exc.messages[0] if hasattr(exc, "messages") else str(exc))
+            form.add_error("amount", " ".join(exc.messages))
         except svc.PaymentError as exc:
             form.add_error(None, str(exc))
         else:

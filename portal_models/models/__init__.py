@@ -8,10 +8,20 @@ from .billing import (
     PaymentMethod,
     StripeEvent,
 )
+from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
+from .identity import RegistrationRequest
 from .tenants import Account, Contact, Tenant
+from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
 __all__ = [
+    "Case",
+    "CaseAssignment",
+    "CaseNote",
+    "CasePermission",
+    "CaseRole",
+    "CaseStatus",
+    "Grant",
     "Account",
     "Contact",
     "CreditMemo",
@@ -21,7 +31,13 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "RegistrationRequest",
     "StripeEvent",
     "Tenant",
+    "Ticket",
+    "TicketCategory",
+    "TicketComment",
+    "TicketSeverity",
+    "TicketStatus",
     "User",
 ]

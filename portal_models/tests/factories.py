@@ -65,3 +65,28 @@ class LoginContactFactory(ContactFactory):
     )
     can_login = True
     can_pay = True
+
+
+class CaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "portal_models.Case"
+
+    account = factory.SubFactory(AccountFactory)
+    number = factory.Sequence(lambda n: f"CASE-{100 + n}")
+    title = factory.Faker("sentence", nb_words=4)
+    description = "Details of the matter."
+
+
+class CaseRoleFactory(DjangoModelFactory):
+    class Meta:
+        model = "portal_models.CaseRole"
+
+    name = factory.Sequence(lambda n: f"Role {n}")
+    view_case = "allow"
+
+
+def default_case_roles():
+    """The seeded "Client" / "Staff" roles (transactional browser tests flush data-migration rows)."""
+    from portal_models.services.cases import case_roles_ensure_defaults
+
+    return case_roles_ensure_defaults()

@@ -30,6 +30,9 @@ def customer_route(pattern: str, *, name: str, nav: str | None = None):
                 redirect = page.password_change_redirect(request)
                 if redirect is not None:
                     return redirect
+            redirect = page.two_factor_enrolment_redirect(request, name)
+            if redirect is not None:
+                return redirect
             request.portal = portal
             request.portal_nav = nav or name
             return func(page, request, portal, *args, **kwargs)
@@ -51,6 +54,14 @@ class PortalRoutesBase:
             return redirect(self.route_url("change_password", request=request))
         except NoReverseMatch:
             return None
+
+    def dashboard_context(self, request, portal) -> dict:
+        """Context for the dashboard widgets; each route mixin adds its own and calls super()."""
+        return {}
+
+    def two_factor_enrolment_redirect(self, request, route_name: str):
+        """Where a user must enrol a second factor first (None when not required; see routes/identity.py)."""
+        return None
 
     def render_portal(self, request, template: str, context: dict | None = None, *, status: int = 200):
         portal = request.portal

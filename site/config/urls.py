@@ -9,6 +9,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from portal_models.webhooks import stripe_webhook
 
+from .health import healthz
+
 
 def bare(request):
     """The floor of the stack, for the benchmark: no database, no template."""
@@ -20,8 +22,10 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("captcha/", include("captcha.urls")),
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
+    path("healthz", healthz, name="healthz"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 

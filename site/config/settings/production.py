@@ -61,7 +61,7 @@ if os.environ.get("TWILIO_ACCOUNT_SID"):
     TWILIO_AUTH_TOKEN = required("TWILIO_AUTH_TOKEN")
     TWILIO_CALLER_ID = required("TWILIO_CALLER_ID")
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # run workers: manage.py db_worker
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"

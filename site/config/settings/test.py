@@ -13,3 +13,7 @@ MIDDLEWARE = list(MIDDLEWARE)
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 STRIPE_MAX_NETWORK_RETRIES = 0
+CAPTCHA_TEST_MODE = True  # the registration image code accepts "PASSED"
+# Off by default so that tests may use client.login(); the identity tests switch them on.
+AXES_ENABLED = False
+PORTAL_ADMIN_REQUIRE_2FA = False

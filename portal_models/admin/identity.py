@@ -1,0 +1,71 @@
+"""Staff screens of identity in the Wagtail admin: grant or revoke portal logins (invitations)
+and see / lift django-axes lockouts. Registered from portal_models/wagtail_hooks.py."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from wagtail.admin.menu import MenuItem
+
+from portal_models.models import Contact
+from portal_models.selectors.identity_admin import contacts_for_logins, lockouts
+from portal_models.services import identity
+
+
+def portal_logins(request):
+    search = request.GET.get("q", "").strip()
+    page = Paginator(contacts_for_logins(search=search), 50).get_page(request.GET.get("p"))
+    return TemplateResponse(request, "theme/admin/identity/portal_logins.html", {"page_obj": page, "search": search})
+
+
+@require_POST
+def portal_login_change(request, contact_id: int):
+    contact = get_object_or_404(Contact.objects.select_related("account__tenant"), pk=contact_id)
+    if request.POST.get("action") == "revoke":
+        identity.contact_revoke_login(contact=contact)
+        messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
+    else:
+        try:
+            identity.contact_grant_login(contact=contact, invited_by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": contact.email})
+    return redirect(request.POST.get("next") or reverse("identity_portal_logins"))
+
+
+def lockout_list(request):
+    page = Paginator(lockouts(), 50).get_page(request.GET.get("p"))
+    return TemplateResponse(
+        request,
+        "theme/admin/identity/lockouts.html",
+        {"page_obj": page, "limit": settings.AXES_FAILURE_LIMIT},
+    )
+
+
+@require_POST
+def lockout_clear(request, attempt_id: int):
+    identity.lockout_clear(attempt_id=attempt_id)
+    messages.success(request, _("Lockout lifted."))
+    return redirect("identity_lockouts")
+
+
+urlpatterns = [
+    path("identity/logins/", portal_logins, name="identity_portal_logins"),
+    path("identity/logins/<int:contact_id>/", portal_login_change, name="identity_portal_login_change"),
+    path("identity/lockouts/", lockout_list, name="identity_lockouts"),
+    path("identity/lockouts/<int:attempt_id>/clear/", lockout_clear, name="identity_lockout_clear"),
+]
+
+
+def menu_items():
+    return [
+        MenuItem(gettext_lazy("Portal logins"), reverse("identity_portal_logins"), icon_name="user", order=9100),
+        MenuItem(gettext_lazy("Sign-in lockouts"), reverse("identity_lockouts"), icon_name="lock", order=9101),
+    ]

@@ -1,0 +1,205 @@
+"""Writes for cases: create (with its document collection), assign roles, notes, document uploads."""
+
+import codecs
+import os
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils.text import get_valid_filename, slugify
+from django.utils.translation import gettext as _
+from wagtail.documents import get_document_model
+from wagtail.models import Collection
+
+from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, User
+from portal_models.selectors.cases import case_assignable_users
+
+CASES_COLLECTION = "Cases"
+NOTE_MAX_LENGTH = 5000
+DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+# extension -> accepted leading bytes (None: plain text, checked separately)
+ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "txt": None,
+    "csv": None,
+}
+
+
+DEFAULT_ROLES = {
+    "Client": {
+        "description": "Customers: see the case, its documents and invoices, upload documents and post notes.",
+        "view_case": "allow",
+        "view_documents": "allow",
+        "upload_documents": "allow",
+        "view_invoices": "allow",
+        "post_notes": "allow",
+        "manage_assignments": "deny",
+    },
+    "Staff": {
+        "description": "Colleagues working the case: everything, including assignments.",
+        "view_case": "allow",
+        "view_documents": "allow",
+        "upload_documents": "allow",
+        "view_invoices": "allow",
+        "post_notes": "allow",
+        "manage_assignments": "allow",
+    },
+}
+
+
+def case_roles_ensure_defaults() -> dict[str, CaseRole]:
+    """The global "Client" and "Staff" roles (seeded by a data migration; recreated if missing)."""
+    roles = {}
+    for name, grid in DEFAULT_ROLES.items():
+        roles[name], _created = CaseRole.objects.get_or_create(tenant=None, name=name, defaults=grid)
+    return roles
+
+
+def max_upload_bytes() -> int:
+    return getattr(settings, "CASE_DOCUMENT_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
+
+
+def cases_root_collection() -> Collection:
+    root = Collection.get_first_root_node()
+    existing = root.get_children().filter(name=CASES_COLLECTION).first()
+    return existing or root.add_child(name=CASES_COLLECTION)
+
+
+def case_collection_ensure(*, case: Case) -> Collection:
+    """Give the case its own collection (a child of "Cases") if it has none yet."""
+    if case.collection_id:
+        return case.collection
+    collection = cases_root_collection().add_child(name=f"{case.tenant.slug} · {case.number}")
+    Case.objects.filter(pk=case.pk).update(collection=collection)
+    case.collection = collection
+    return collection
+
+
+@transaction.atomic
+def case_create(
+    *,
+    account: Account,
+    number: str,
+    title: str,
+    description: str = "",
+    status: str = CaseStatus.ACTIVE,
+    opened_on=None,
+) -> Case:
+    number = number.strip()
+    if Case.objects.filter(tenant_id=account.tenant_id, number=number).exists():
+        raise ValidationError({"number": _("A case with this number already exists.")})
+    case = Case(account=account, number=number, title=title.strip(), description=description, status=status)
+    if opened_on is not None:
+        case.opened_on = opened_on
+    case.full_clean(exclude=["collection"])
+    case.save()
+    case_collection_ensure(case=case)
+    return case
+
+
+def roles_for(*, case: Case):
+    """The roles usable on ``case``: global ones and the case's tenant's."""
+    return CaseRole.objects.filter(Q(tenant__isnull=True) | Q(tenant_id=case.tenant_id)).order_by("name")
+
+
+@transaction.atomic
+def case_assign(*, case: Case, users: Iterable[User], role: CaseRole) -> list[CaseAssignment]:
+    """Give every user in ``users`` the ``role`` on ``case`` in one step. Existing assignments are kept.
+
+    Only contacts of the case's account and staff may be assigned; the role must belong to the case's
+    tenant (or be global). Returns the assignments created.
+    """
+    users = list(users)
+    if not users:
+        raise ValidationError({"users": _("Select at least one user.")})
+    if not roles_for(case=case).filter(pk=role.pk).exists():
+        raise ValidationError({"role": _("This role cannot be used on this case.")})
+    allowed = set(case_assignable_users(case=case).filter(pk__in=[u.pk for u in users]).values_list("pk", flat=True))
+    if len(allowed) != len({u.pk for u in users}):
+        raise ValidationError({"users": _("Only contacts of the case's company and staff can be assigned.")})
+    existing = set(case.assignments.filter(role=role, user_id__in=allowed).values_list("user_id", flat=True))
+    created = CaseAssignment.objects.bulk_create(
+        [CaseAssignment(case=case, user_id=pk, role=role) for pk in sorted(allowed - existing)]
+    )
+    return created
+
+
+def case_unassign(*, case: Case, assignment_id: int) -> None:
+    deleted, _count = CaseAssignment.objects.filter(case=case, pk=assignment_id).delete()
+    if not deleted:
+        raise ValidationError(_("This assignment no longer exists."))
+
+
+def case_note_add(*, case: Case, author: User, body: str) -> CaseNote:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write a note first.")})
+    if len(body) > NOTE_MAX_LENGTH:
+        raise ValidationError({"body": _("Keep notes under %(n)d characters.") % {"n": NOTE_MAX_LENGTH}})
+    return CaseNote.objects.create(case=case, author=author, body=body)
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe file name: no path, no odd characters, a lower-case extension."""
+    base = os.path.basename((name or "").replace("\\", "/"))
+    stem, ext = os.path.splitext(base)
+    stem = slugify(stem)[:80] or "document"
+    ext = ext.lower().lstrip(".")
+    return get_valid_filename(f"{stem}.{ext}" if ext else stem)
+
+
+def _check_content(upload: UploadedFile, ext: str) -> None:
+    upload.seek(0)
+    head = upload.read(2048)
+    upload.seek(0)
+    signatures = ALLOWED_UPLOADS[ext]
+    if signatures is None:
+        try:
+            if b"\x00" in head:
+                raise UnicodeDecodeError("utf-8", head, 0, 1, "NUL byte")
+            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut last character is fine
+        except UnicodeDecodeError:
+            raise ValidationError({"file": _("This file is not plain text.")}) from None
+        return
+    if not any(head.startswith(sig) for sig in signatures):
+        raise ValidationError({"file": _("The file's content does not match its .%(ext)s extension.") % {"ext": ext}})
+
+
+def case_document_upload(*, case: Case, upload: UploadedFile | None, user: User, title: str = ""):
+    """Store a customer's file in the case's collection after checking its size, type and content."""
+    if upload is None:
+        raise ValidationError({"file": _("Choose a file to upload.")})
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    limit = max_upload_bytes()
+    if upload.size > limit:
+        raise ValidationError({"file": _("Files can be at most %(mb)d MB.") % {"mb": limit // (1024 * 1024)}})
+    filename = sanitize_filename(upload.name)
+    ext = os.path.splitext(filename)[1].lstrip(".")
+    if ext not in ALLOWED_UPLOADS:
+        raise ValidationError(
+            {"file": _("Allowed file types: %(types)s.") % {"types": ", ".join(sorted(ALLOWED_UPLOADS))}}
+        )
+    _check_content(upload, ext)
+    upload.name = filename
+    Document = get_document_model()
+    with transaction.atomic():
+        collection = case_collection_ensure(case=case)
+        document = Document(
+            title=(title or "").strip()[:255] or os.path.splitext(filename)[0].replace("-", " ").capitalize(),
+            file=upload,
+            collection=collection,
+            uploaded_by_user=user,
+        )
+        document.full_clean(exclude=["file"])
+        document.save()
+    return document
