@@ -78,7 +78,7 @@ class PaymentRoutes(PortalRoutesBase):
             "quote": quote,
             "currency": quote.currency,
             "cancel_url": self._back_url(request),
-            "rows": [(inv, self._optional_url(request, "invoice_detail", inv.pk)) for inv in quote.invoices],
+            "rows": [(inv, self._optional_url(request, "invoice", inv.pk)) for inv in quote.invoices],
             "billing_url": self.route_url("pay_billing", request=request),
             "card_url": self.route_url("pay_card", request=request),
         }
@@ -283,7 +283,7 @@ class PaymentRoutes(PortalRoutesBase):
             if outcome.payment and outcome.state == "succeeded"
             else "",
             "allocations": [
-                (a, self._optional_url(request, "invoice_detail", a.invoice_id))
+                (a, self._optional_url(request, "invoice", a.invoice_id))
                 for a in (outcome.payment.allocations.select_related("invoice") if outcome.payment else [])
             ],
         }

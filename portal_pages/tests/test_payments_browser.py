@@ -64,10 +64,12 @@ def seed(transactional_db):
 
 def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server, seed, page, screenshot):
     home, john, invoice = seed
-    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/")
     page.get_by_label("Email").fill(john.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_test_id("sign-in").click()
+    page.wait_for_url(f"**/qt9/invoices/{invoice.pk}/")
+    page.get_by_test_id("pay-now").click()
 
     # Step 1: billing, prefilled from the contact
     page.wait_for_url("**/qt9/pay/billing/")
@@ -140,6 +142,14 @@ def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server
     page.wait_for_url("**/qt9/payments/*/receipt/")
     screenshot(page, "pay-6-receipt")
     assert "$6,283.00" in page.content()
+
+    # the invoice, as in seed 000: paid, a Credit Card Fee line, the payment in its table, no Pay now button
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/")
+    screenshot(page, "pay-7-invoice-paid")
+    assert page.get_by_test_id("pay-now").count() == 0
+    assert page.get_by_test_id("amount-due").inner_text() == "$0.00"
+    text = page.locator("main").inner_text()
+    assert "Credit Card Fee" in text and "$183.00" in text and "$6,283.00" in text and "4242" in text, text
 
     # paying again: nothing left to pay
     page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
