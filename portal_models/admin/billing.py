@@ -26,6 +26,7 @@ from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import format_money
 from portal_models.services import billing as billing_services
 
+from . import payments as payments_admin
 from . import scoping
 from .scoping import TenantScopedModelAdminMixin
 
@@ -508,6 +509,8 @@ class PaymentAdmin(BillingModelAdmin):
         "recorded_by",
     )
     export_filename = "payments"
+    inspect_template_name = payments_admin.INSPECT_TEMPLATE  # Stripe ids, fee, allocations, events, refund
+    inspect_view_fields = payments_admin.INSPECT_FIELDS
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account", "tenant", "recorded_by")

@@ -68,7 +68,7 @@ DECLINE_MESSAGES = {
     "incorrect_cvc": "The card's security code is incorrect.",
     "insufficient_funds": "Your card has insufficient funds. Please use another card.",
     "processing_error": "The card could not be processed. Please try again.",
-    "payment_intent_authentication_failure": "The card's authentication (3-D Secure) failed. Nothing was charged.",
+    "payment_intent_authentication_failure": "The card's authentication (3-D Secure) failed.",
 }
 
 

@@ -425,13 +425,18 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     )
     if events:
         StripeEvent.objects.filter(pk__in=events).update(payment=payment)
+    _detach_unsaved_after_commit(obj)
+    transaction.on_commit(lambda: payment_receipt_send(payment=payment))
+    return payment
+
+
+def _detach_unsaved_after_commit(obj: dict) -> None:
+    """A card the customer did not ask to save is detached from the Stripe customer once the payment is over."""
     pm_id = obj.get("payment_method")
     if isinstance(pm_id, dict):
         pm_id = pm_id.get("id")
-    if pm_id and meta.get("save_card") != "1":
+    if pm_id and (obj.get("metadata") or {}).get("save_card") != "1":
         transaction.on_commit(lambda: _detach_quietly(pm_id))
-    transaction.on_commit(lambda: payment_receipt_send(payment=payment))
-    return payment
 
 
 def payment_failure_record(obj: dict) -> Payment | None:
@@ -444,6 +449,7 @@ def payment_failure_record(obj: dict) -> Payment | None:
     if account is None:
         return None
     currency = account.tenant.currency
+    _detach_unsaved_after_commit(obj)
     return Payment.objects.create(
         tenant=account.tenant,
         account=account,

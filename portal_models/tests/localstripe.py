@@ -97,6 +97,11 @@ class LocalStripe:
         r.raise_for_status()
         return r.json()["id"]
 
+    def card_customer(self, payment_method_id: str) -> str | None:
+        r = requests.get(f"{self.url}/v1/payment_methods/{payment_method_id}", auth=(SECRET_KEY, ""), timeout=5)
+        r.raise_for_status()
+        return r.json()["customer"]
+
     def authenticate_payment(self, client_secret: str, *, success: bool) -> dict:
         """What ``stripe.confirmCardPayment`` does for 3-D Secure (complete or fail the authentication)."""
         pi = client_secret.split("_secret_")[0]

@@ -173,6 +173,18 @@ class TestWebhook:
         assert payment.notes and payment.fee_amount == 0
         assert not seed_invoice.lines.filter(kind=InvoiceLine.Kind.CARD_FEE).exists()
 
+    def test_card_not_asked_to_be_saved_is_detached(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
+    ):
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        pm = event["data"]["object"]["payment_method"]
+        assert localstripe.card_customer(pm) == seed_invoice.account.stripe_customer_id
+        with django_capture_on_commit_callbacks(execute=True):
+            localstripe.deliver(client, event)
+        assert localstripe.card_customer(pm) is None
+        assert not PaymentMethod.objects.exists()
+
     def test_card_asked_to_be_saved_is_kept_as_default(self, client, localstripe, seed_invoice):
         start = start_payment(localstripe, seed_invoice, save_card=True)
         localstripe.deliver(client, localstripe.event("payment_intent.succeeded", start.intent.id))

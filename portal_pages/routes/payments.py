@@ -78,7 +78,7 @@ class PaymentRoutes(PortalRoutesBase):
             "quote": quote,
             "currency": quote.currency,
             "cancel_url": self._back_url(request),
-            "rows": [(inv, self._optional_url(request, "invoice_detail", inv.pk)) for inv in quote.invoices],
+            "rows": [(inv, self._optional_url(request, "invoice", inv.pk)) for inv in quote.invoices],
             "billing_url": self.route_url("pay_billing", request=request),
             "card_url": self.route_url("pay_card", request=request),
         }
@@ -219,7 +219,10 @@ class PaymentRoutes(PortalRoutesBase):
         form = ConfirmForm(request.POST or None, initial={"nonce": state.setdefault("nonce", secrets.token_hex(16))})
         self._save_wizard(request, state)
         error = ""
-        if request.method == "POST" and form.is_valid() and form.cleaned_data["nonce"] == state["nonce"]:
+        if request.method == "POST" and form.is_valid() and form.cleaned_data["nonce"] != state["nonce"]:
+            error = _("This page had expired. Please check the details and authorize the payment again.")
+            form = ConfirmForm(initial={"nonce": state["nonce"]})
+        elif request.method == "POST" and form.is_valid():
             billing = state["billing"]
             try:
                 start = svc.payment_start(
@@ -231,15 +234,18 @@ class PaymentRoutes(PortalRoutesBase):
                     save_card=form.cleaned_data["save_card"],
                     nonce=state["nonce"],
                 )
-            except (ValidationError, svc.PaymentError) as exc:
-                error = _error_text(exc)
-                if isinstance(exc, svc.PaymentDeclined):
-                    state.pop("card", None)
+            except (ValidationError, svc.PaymentDeclined) as exc:
+                # the card is refused, or the invoices changed meanwhile: nothing was charged, go back a step
+                messages.error(request, _error_text(exc))
+                state.pop("card", None)
                 state.pop("nonce", None)
                 self._save_wizard(request, state)
-                if "card" not in state:
-                    messages.error(request, error)
-                    return redirect(self.route_url("pay_card", request=request))
+                return redirect(self.route_url("pay_card", request=request))
+            except svc.PaymentError as exc:  # the service is unavailable: stay here, a new attempt gets a new key
+                error = str(exc)
+                state["nonce"] = secrets.token_hex(16)
+                self._save_wizard(request, state)
+                form = ConfirmForm(initial={"nonce": state["nonce"], "save_card": form.cleaned_data["save_card"]})
             else:
                 state.update(intent=start.intent.id, used_nonce=state.pop("nonce"))
                 self._save_wizard(request, state)
@@ -277,7 +283,7 @@ class PaymentRoutes(PortalRoutesBase):
             if outcome.payment and outcome.state == "succeeded"
             else "",
             "allocations": [
-                (a, self._optional_url(request, "invoice_detail", a.invoice_id))
+                (a, self._optional_url(request, "invoice", a.invoice_id))
                 for a in (outcome.payment.allocations.select_related("invoice") if outcome.payment else [])
             ],
         }

@@ -64,10 +64,12 @@ def seed(transactional_db):
 
 def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server, seed, page, screenshot):
     home, john, invoice = seed
-    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/")
     page.get_by_label("Email").fill(john.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_test_id("sign-in").click()
+    page.wait_for_url(f"**/qt9/invoices/{invoice.pk}/")
+    page.get_by_test_id("pay-now").click()
 
     # Step 1: billing, prefilled from the contact
     page.wait_for_url("**/qt9/pay/billing/")
@@ -141,6 +143,14 @@ def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server
     screenshot(page, "pay-6-receipt")
     assert "$6,283.00" in page.content()
 
+    # the invoice, as in seed 000: paid, a Credit Card Fee line, the payment in its table, no Pay now button
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/")
+    screenshot(page, "pay-7-invoice-paid")
+    assert page.get_by_test_id("pay-now").count() == 0
+    assert page.get_by_test_id("amount-due").inner_text() == "$0.00"
+    text = page.locator("main").inner_text()
+    assert "Credit Card Fee" in text and "$183.00" in text and "$6,283.00" in text and "4242" in text, text
+
     # paying again: nothing left to pay
     page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
     assert "nothing left to pay" in page.content()
@@ -171,3 +181,80 @@ def test_declined_card_shows_a_clear_message(live_server, webhook_to_live_server
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
     assert not Payment.objects.exists()
+
+
+def to_card_step(page, live_server, john, invoice, number):
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/pay/billing/")
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/payment/")
+    element = page.get_by_test_id("card-element")
+    element.locator("input[placeholder=number]").fill(number)
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    page.get_by_test_id("next-step").click()
+
+
+@pytest.mark.parametrize("complete", [True, False], ids=["completed", "cancelled"])
+def test_three_d_secure(live_server, webhook_to_live_server, seed, page, screenshot, complete):
+    home, john, invoice = seed
+    to_card_step(page, live_server, john, invoice, "4000002500003155")
+    page.get_by_role("button", name="Complete authentication").click()  # 3-D Secure when the card is set up
+    page.wait_for_url("**/qt9/pay/confirm/")
+    page.get_by_label("Payment details are correct and I authorize this payment.").check()
+    page.get_by_test_id("authorize-payment").click()
+    # the bank asks again for the payment itself
+    page.get_by_role("button", name="Complete authentication" if complete else "Fail authentication").click()
+    page.wait_for_url("**/qt9/pay/result/pi_*/")
+    state = "succeeded" if complete else "failed"
+    page.wait_for_selector(f"[data-testid=payment-result][data-state={state}]", timeout=20_000)
+    screenshot(page, f"pay-3ds-{state}")
+    invoice.refresh_from_db()
+    if complete:
+        assert invoice.status == InvoiceStatus.PAID and invoice.amount_paid == Decimal("6283.00")
+    else:
+        assert "3-D Secure" in page.get_by_test_id("failure-message").inner_text()
+        assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
+        assert not Payment.objects.exists()
+
+
+def test_saved_card_and_autopay(live_server, webhook_to_live_server, seed, phone, screenshot):
+    home, john, invoice = seed
+    page = phone
+    page.goto(f"{live_server.url}/qt9/payments/methods/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/payments/methods/")
+    element = page.locator("#card-element")
+    element.locator("input[placeholder=number]").fill("4242424242424242")
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    page.get_by_role("button", name="Save card").click()
+    page.get_by_test_id("saved-card").wait_for()
+    assert "Visa •••• 4242" in page.get_by_test_id("saved-card").inner_text()
+    page.get_by_label("I authorize charging my default card", exact=False).check()
+    page.get_by_role("button", name="Turn autopay on").click()
+    page.get_by_text("Autopay is on.").wait_for()
+    screenshot(page, "payment-methods-phone")
+    john.account.refresh_from_db()
+    assert john.account.autopay
+
+    # the saved card is offered in the wizard
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/payment/")
+    assert page.locator("input[name=source]:checked").get_attribute("value").startswith("pm_")
+    screenshot(page, "pay-2-saved-card-phone")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/confirm/")
+    assert page.get_by_test_id("confirm-card").inner_text().endswith("4242")

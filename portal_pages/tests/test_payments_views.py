@@ -158,3 +158,45 @@ def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):
     customer_a.account.refresh_from_db()
     assert not customer_a.account.payment_methods.exists() and not customer_a.account.autopay
     assert other.account.payment_methods.count() == 0
+
+
+def test_payment_history_links_to_payment_methods(signed_in_client, invoice, customer_a):
+    page = signed_in_client.get("/acme/payments/")
+    assert page.status_code == 200 and "/acme/payments/methods/" in page.content.decode()
+    assert signed_in_client.get("/acme/pay/")["Location"].endswith("/acme/pay/billing/")
+
+
+def test_receipt_of_another_account_is_404(signed_in_client, portal_a):
+    other = AccountFactory(tenant=portal_a.tenant)
+    billing.invoice_create(account=other, number="Z1", lines=SEED_LINES, due_date=date(2022, 9, 26))
+    payment = billing.payment_record(account=other, method="check", amount=Decimal("10"))
+    assert signed_in_client.get(f"/acme/payments/{payment.pk}/receipt/").status_code == 404
+
+
+def _to_confirm(client, invoice, localstripe):  # noqa: F811
+    client.get(f"/acme/invoices/{invoice.pk}/pay/")
+    client.post("/acme/pay/billing/", BILLING)
+    page = client.get("/acme/pay/payment/")
+    pm = localstripe.confirm_setup(page.context["client_secret"], "4242424242424242")
+    client.post("/acme/pay/payment/", {"payment_method": pm})
+    return client.get("/acme/pay/confirm/").context["form"].initial["nonce"]
+
+
+def test_outage_at_confirm_says_so_and_a_retry_gets_a_new_key(signed_in_client, invoice, localstripe, settings):  # noqa: F811
+    nonce = _to_confirm(signed_in_client, invoice, localstripe)
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+    response = signed_in_client.post("/acme/pay/confirm/", {"authorize": "on", "nonce": nonce})
+    assert response.status_code == 400
+    assert "payment service is unavailable" in response.content.decode()
+    assert response.context["form"].initial["nonce"] != nonce
+    assert not Payment.objects.exists()
+    invoice.refresh_from_db()
+    assert invoice.amount_due == Decimal("6100.00")
+
+
+def test_invoice_paid_meanwhile_changes_nothing(signed_in_client, invoice, localstripe, customer_a):  # noqa: F811
+    nonce = _to_confirm(signed_in_client, invoice, localstripe)
+    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("6100.00"))
+    response = signed_in_client.post("/acme/pay/confirm/", {"authorize": "on", "nonce": nonce})
+    assert response.status_code == 302
+    assert Payment.objects.count() == 1  # only the check
