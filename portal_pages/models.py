@@ -14,8 +14,10 @@ from wagtail.models import Page
 from portal_models.models import Tenant
 
 from .blocks import ContentStreamBlock, LinkBlock
+from .blocks_documents import LibrarySectionBlock, resolve_sections
 from .routes.account import AccountRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.documents import DocumentRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -36,7 +38,7 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
+class PortalHomePage(DashboardRoutes, AccountRoutes, DocumentRoutes, RoutablePageMixin, Page):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")
@@ -52,7 +54,7 @@ class PortalHomePage(DashboardRoutes, AccountRoutes, RoutablePageMixin, Page):
     footer_links = StreamField([("link", LinkBlock())], blank=True)
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
-    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage"]
+    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.ContentPage", "portal_pages.DocumentLibraryPage"]
     template = "theme/portal/dashboard.html"
 
     content_panels = Page.content_panels + [
@@ -174,3 +176,55 @@ class ContentPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["portal_home"] = portal_home_of(self)
         return context
+
+
+class DocumentLibraryPage(Page):
+    """A curated library of the tenant's documents, filtered to what the signed-in account may see."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    sections = StreamField([("section", LibrarySectionBlock())], blank=True)
+
+    parent_page_types = ["portal_pages.PortalHomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "theme/portal/documents/library.html"
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("sections")]
+
+    class Meta:
+        verbose_name = _("document library")
+
+    @cached_property
+    def portal_home(self) -> PortalHomePage:
+        return portal_home_of(self)
+
+    def serve(self, request, *args, **kwargs):
+        from django.contrib.auth.views import redirect_to_login
+        from django.template.response import TemplateResponse
+
+        from portal_models import access
+        from portal_models.selectors.documents import library_sections
+
+        from .navigation import navigation_for
+
+        home = self.portal_home
+        try:
+            portal = access.portal_context(request, tenant=home.tenant)
+        except access.NotSignedIn:
+            return redirect_to_login(request.get_full_path(), home.login_url(request))
+        portal.require(access.PortalPermission.SEE_DOCUMENTS)
+        query = request.GET.get("q", "").strip()[:100]
+        return TemplateResponse(
+            request,
+            self.template,
+            {
+                "page": self,
+                "self": self,
+                "portal_home": home,
+                "tenant": home.tenant,
+                "portal": portal,
+                "nav": navigation_for(home=home, portal=portal, current="documents", request=request),
+                "query": query,
+                "sections": library_sections(portal=portal, sections=resolve_sections(self.sections), query=query),
+            },
+        )
