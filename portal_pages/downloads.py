@@ -24,5 +24,6 @@ def file_download(field_file, *, filename: str, content_type: str = ""):
     if content_type:
         response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
