@@ -65,10 +65,6 @@ class LibrarySection:
     uploads: list = field(default_factory=list)
 
 
-def _collection_ids_with_descendants(collection) -> list[int]:
-    return list(collection.get_descendants(inclusive=True).values_list("pk", flat=True))
-
-
 def library_sections(*, portal: PortalContext, sections, query: str = "") -> list[LibrarySection]:
     """The curated sections of a library page, each limited to what the account may see.
 
@@ -90,7 +86,7 @@ def library_sections(*, portal: PortalContext, sections, query: str = "") -> lis
         if product is not None:
             ids = {cid for cid, s in scopes.items() if s.product_id == product.pk}
         elif collection is not None:
-            ids = set(_collection_ids_with_descendants(collection))
+            ids = {collection.pk}
         else:
             ids = set()
         docs = [d for d in documents if d.collection_id in ids]

@@ -1,8 +1,8 @@
 """Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import tenants
+from . import documents, tenants
 
-LOADERS = [tenants.load]
+LOADERS = [tenants.load, documents.load]
 
 
 def load(stdout=None) -> list[str]:
