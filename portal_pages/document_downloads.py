@@ -5,6 +5,7 @@ import os
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.files.storage import FileSystemStorage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 
 from portal_models import access
@@ -38,7 +39,4 @@ def before_serve_document(document, request):
 
 
 def _has_local_path(field_file) -> bool:
-    try:
-        return os.path.exists(field_file.path)
-    except NotImplementedError:
-        return False
+    return isinstance(field_file.storage, FileSystemStorage) and os.path.exists(field_file.path)
