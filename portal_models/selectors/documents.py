@@ -64,6 +64,10 @@ class LibrarySection:
     documents: list = field(default_factory=list)
     uploads: list = field(default_factory=list)
 
+    @property
+    def count(self) -> int:
+        return len(self.documents) + len(self.uploads)
+
 
 def library_sections(*, portal: PortalContext, sections, query: str = "") -> list[LibrarySection]:
     """The curated sections of a library page, each limited to what the account may see.
@@ -76,7 +80,9 @@ def library_sections(*, portal: PortalContext, sections, query: str = "") -> lis
     if query:
         visible = visible.filter(title__icontains=query)
     documents = list(visible)
-    scopes = {s.collection_id: s for s in PortalCollection.objects.filter(tenant=portal.tenant)}
+    scopes = {
+        s.collection_id: s for s in PortalCollection.objects.filter(tenant=portal.tenant).select_related("product")
+    }
 
     result: list[LibrarySection] = []
     placed: set[int] = set()
@@ -93,9 +99,19 @@ def library_sections(*, portal: PortalContext, sections, query: str = "") -> lis
         placed.update(d.pk for d in docs)
         if docs:
             result.append(LibrarySection(title=section.get("title") or str(product or collection), documents=docs))
+    # what no curated section covers, grouped by audience: the account's own, per product, general
     rest = [d for d in documents if d.pk not in placed]
-    if rest:
-        result.append(LibrarySection(title="Other documents" if result else "Documents", documents=rest))
+    groups: dict[tuple[int, str], list] = {}
+    for document in rest:
+        owner = scopes.get(document.collection_id)
+        if owner is not None and owner.account_id:
+            key = (0, f"For {portal.account.name}")
+        elif owner is not None and owner.product_id:
+            key = (1, owner.product.name)
+        else:
+            key = (2, "General documents")
+        groups.setdefault(key, []).append(document)
+    result.extend(LibrarySection(title=title, documents=docs) for (_, title), docs in sorted(groups.items()))
     uploads = access.visible_uploads(portal).order_by("-created_at")
     if query:
         uploads = uploads.filter(title__icontains=query)

@@ -141,7 +141,8 @@ def test_library_sections_by_product(client, world, portal_a):
     portal_a.add_child(instance=library)
     client.force_login(users["same_account"])
     body = client.get(library.url).content.decode()
-    assert body.index("QMS Web docs") < body.index("QMS install guide") < body.index("Other documents")
+    assert body.index("QMS Web docs") < body.index("QMS install guide") < body.index("General documents")
+    assert body.index("For Test Inc.") < body.index("Test Inc contract") < body.index("General documents")
 
 
 def test_library_for_other_tenants_user_redirects_to_sign_in(client, world, portal_a):
