@@ -258,7 +258,8 @@ def tenant_collection(*, tenant: Tenant) -> Collection:
     scope = PortalCollection.objects.filter(tenant=tenant, product=None, account=None).first()
     if scope:
         return scope.collection
-    collection = _child_collection(Collection.get_first_root_node(), tenant.name)
+    root = Collection.get_first_root_node() or Collection.add_root(name="Root")
+    collection = _child_collection(root, tenant.name)
     PortalCollection.objects.create(collection=collection, tenant=tenant)
     return collection
 
