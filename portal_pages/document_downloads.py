@@ -9,8 +9,7 @@ from django.core.files.storage import FileSystemStorage
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 
 from portal_models import access
-
-from .downloads import signed_url
+from portal_models.downloads import signed_url
 
 
 def before_serve_document(document, request):

@@ -2,14 +2,20 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import EditView
 
+from .. import access
+from ..downloads import file_download
 from ..models import CustomerUpload, PortalCollection, Product, RequirementStatus, Service, ServiceRequirement
 from ..services.documents import requirement_review
 
@@ -31,7 +37,7 @@ class ServiceAdmin(ModelAdmin):
     model = Service
     menu_icon = "cogs"
     list_display = ("product", "account", "start_date", "end_date", "service_type", "seats", "total_cost")
-    list_filter = ("service_type", "product__tenant")
+    list_filter = ("service_type",)
     search_fields = ("product__name", "account__name", "account__number")
     list_select_related = ("product", "account")
     panels = [
@@ -87,16 +93,36 @@ class ServiceRequirementAdmin(ModelAdmin):
     ]
 
 
+def download_upload(request, pk: int):
+    """Staff download a customer's upload through the same access check as customers."""
+    upload = get_object_or_404(CustomerUpload.objects.select_related("account__tenant"), pk=pk)
+    if access.can_download_document(request, upload) != access.DownloadDecision.ALLOW:
+        raise Http404("Not found.")
+    return file_download(upload.file, filename=upload.original_name, content_type=upload.content_type)
+
+
+@hooks.register("register_admin_urls")
+def register_upload_download_url():
+    return [path("customer-uploads/<int:pk>/download/", download_upload, name="customer_upload_download")]
+
+
 class CustomerUploadAdmin(ModelAdmin):
     model = CustomerUpload
     menu_label = _("Customer uploads")
     menu_icon = "upload"
-    list_display = ("title", "account", "category", "original_name", "size", "created_at")
+    list_display = ("title", "account", "category", "download", "size", "created_at")
+
+    def download(self, obj):
+        url = reverse("customer_upload_download", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.original_name)
+
+    download.short_description = _("File")
+
     list_filter = ("category",)
     search_fields = ("title", "original_name", "account__name")
     list_select_related = ("account",)
     inspect_view_enabled = True
-    inspect_view_fields = ("title", "account", "category", "file", "original_name", "content_type", "size")
+    inspect_view_fields = ("title", "account", "category", "original_name", "content_type", "size", "uploaded_by")
 
 
 class PortalCollectionAdmin(ModelAdmin):

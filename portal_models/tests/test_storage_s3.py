@@ -82,7 +82,7 @@ def http_get(url: str) -> tuple[int, bytes]:
 
 
 def test_upload_private_object_signed_url_and_delete(s3_storage, s3_endpoint):
-    from portal_pages.downloads import signed_url
+    from portal_models.downloads import signed_url
 
     storage, client = s3_storage
     name = storage.save("customer-uploads/1/1/abc/contract.pdf", ContentFile(PDF_BYTES))

@@ -7,10 +7,10 @@ from django.utils.translation import gettext as _
 
 from portal_models import access
 from portal_models.access import PortalPermission
+from portal_models.downloads import file_download
 from portal_models.selectors import documents as selectors
 from portal_models.services.documents import customer_upload_create, max_upload_bytes, requirement_fulfil
 
-from ..downloads import file_download
 from ..forms_documents import CustomerUploadForm, RequirementUploadForm
 from .base import PortalRoutesBase, customer_route
 

@@ -141,3 +141,31 @@ def test_admin_review_view_rejects_and_emails(client, service, customer_a, djang
     req.refresh_from_db()
     assert req.status == RequirementStatus.REJECTED
     assert mail.outbox[-1].to == [customer_a.email]
+
+
+def test_admin_screens_and_staff_upload_download(client, service, signed_in_client):
+    from django.contrib.auth.models import Permission
+
+    signed_in_client.post(
+        "/acme/documents/mine/",
+        {"title": "Contacts", "category": "contacts", "file": SimpleUploadedFile("contacts.csv", b"a,b\n")},
+    )
+    upload = CustomerUpload.objects.get()
+    download = f"/admin/customer-uploads/{upload.pk}/download/"
+    assert signed_in_client.get(download).status_code in {302, 404}  # customers never through the admin
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(staff)
+    for url in (
+        "/admin/portal_models/service/",
+        "/admin/portal_models/servicerequirement/",
+        "/admin/portal_models/customerupload/",
+        "/admin/snippets/portal_models/product/",
+    ):
+        assert client.get(url).status_code == 200, url
+    listing = client.get("/admin/portal_models/customerupload/").content.decode()
+    assert download in listing
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"a,b\n"
