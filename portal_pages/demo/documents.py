@@ -65,7 +65,10 @@ SPECS = {
                 "docs": [("QMS installation guide", "qms-installation-guide.pdf")],
                 "services": [("C-1001", datetime.date(2022, 8, 26), datetime.date(2023, 8, 26), 1, "1600.00")],
             },
-            "ERP Add-on": {"docs": [("ERP add-on release notes", "erp-release-notes.pdf")], "services": []},
+            "ERP Add-on": {
+                "docs": [("ERP add-on release notes", "erp-release-notes.pdf")],
+                "services": [("C-1002", datetime.date(2025, 1, 1), datetime.date(2025, 12, 31), 5, "3000.00")],
+            },
         },
         "tenant_docs": [
             ("Customer portal guide", "customer-portal-guide.pdf"),
