@@ -71,6 +71,12 @@ class RequirementStatus(models.TextChoices):
 
 
 OUTSTANDING_REQUIREMENT_STATUSES = (RequirementStatus.MISSING, RequirementStatus.REJECTED)
+REQUIREMENT_BADGES = {  # CSS badge variant per status
+    RequirementStatus.MISSING: "overdue",
+    RequirementStatus.SUBMITTED: "open",
+    RequirementStatus.ACCEPTED: "paid",
+    RequirementStatus.REJECTED: "failed",
+}
 
 
 class ServiceRequirement(models.Model):
@@ -99,6 +105,10 @@ class ServiceRequirement(models.Model):
     @property
     def is_outstanding(self) -> bool:
         return self.status in OUTSTANDING_REQUIREMENT_STATUSES
+
+    @property
+    def badge(self) -> str:
+        return REQUIREMENT_BADGES.get(self.status, "open")
 
 
 class UploadCategory(models.TextChoices):
@@ -176,12 +186,3 @@ class PortalCollection(models.Model):
         if self.product_id:
             return _("Product: %(name)s") % {"name": self.product}
         return _("Everyone at %(name)s") % {"name": self.tenant}
-
-
-REQUIREMENT_BADGES = {
-    RequirementStatus.MISSING: "overdue",
-    RequirementStatus.SUBMITTED: "open",
-    RequirementStatus.ACCEPTED: "paid",
-    RequirementStatus.REJECTED: "failed",
-}
-ServiceRequirement.badge = property(lambda self: REQUIREMENT_BADGES.get(self.status, "open"))
