@@ -16,8 +16,11 @@ from portal_models.models import Tenant
 from .blocks import ContentStreamBlock, LinkBlock
 from .blocks_documents import LibrarySectionBlock, resolve_sections
 from .routes.account import AccountRoutes
+from .routes.billing import BillingRoutes
 from .routes.dashboard import DashboardRoutes
 from .routes.documents import DocumentRoutes
+from .routes.payments import PaymentRoutes
+from .routes.tickets import TicketRoutes
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
@@ -38,7 +41,16 @@ class PortalRootPage(Page):
         verbose_name = _("portal directory")
 
 
-class PortalHomePage(DashboardRoutes, AccountRoutes, DocumentRoutes, RoutablePageMixin, Page):
+class PortalHomePage(
+    DashboardRoutes,
+    AccountRoutes,
+    BillingRoutes,
+    PaymentRoutes,
+    TicketRoutes,
+    DocumentRoutes,
+    RoutablePageMixin,
+    Page,
+):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")

@@ -21,6 +21,7 @@ from .services import (
     UploadCategory,
 )
 from .tenants import Account, Contact, Tenant
+from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
 __all__ = [
@@ -45,5 +46,10 @@ __all__ = [
     "PaymentMethod",
     "StripeEvent",
     "Tenant",
+    "Ticket",
+    "TicketCategory",
+    "TicketComment",
+    "TicketSeverity",
+    "TicketStatus",
     "User",
 ]

@@ -1,11 +1,14 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from .tenants import Account, Tenant
 
@@ -34,7 +37,7 @@ class InvoiceQuerySet(models.QuerySet):
         return self.payable().filter(due_date__lt=today or timezone.localdate())
 
 
-class Invoice(models.Model):
+class Invoice(ClusterableModel):
     """An invoice to an account. Totals are stored and recomputed by services.billing.invoice_recalculate."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invoices", editable=False)
@@ -68,6 +71,20 @@ class Invoice(models.Model):
     def __str__(self):
         return f"Invoice {self.number}"
 
+    def clean(self):
+        super().clean()
+        if self.account_id and self.number:
+            clash = Invoice.objects.filter(tenant_id=self.account.tenant_id, number=self.number).exclude(pk=self.pk)
+            if clash.exists():
+                raise ValidationError({"number": _("This tenant already has an invoice with this number.")})
+        if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
+            raise ValidationError({"due_date": _("The due date cannot be before the invoice date.")})
+
+    def save(self, *args, **kwargs):
+        if self.tenant_id is None and self.account_id is not None:
+            self.tenant_id = self.account.tenant_id
+        super().save(*args, **kwargs)
+
     @property
     def is_overdue(self) -> bool:
         return self.is_payable and self.due_date < timezone.localdate()
@@ -86,7 +103,7 @@ class InvoiceLine(models.Model):
         ITEM = "item", _("Item")
         CARD_FEE = "card_fee", _("Credit card fee")
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    invoice = ParentalKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ITEM)
     description = models.CharField(_("product or description"), max_length=255)

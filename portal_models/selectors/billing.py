@@ -1,13 +1,249 @@
-"""Reads of billing records for the portal and the admin."""
+"""Reads of billing records for the portal and the admin. Query counts do not grow with the data."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+import django_filters
+from django import forms
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from portal_models.models import Account, Invoice
+from portal_models.models import Account, Contact, CreditMemo, Invoice, Payment, PaymentAllocation
+from portal_models.models.billing import PAYABLE_STATUSES, InvoiceStatus
 from portal_models.money import ZERO
+
+COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
+
+# The sortable columns of the invoice list: public name -> model field.
+INVOICE_SORTS = {
+    "number": "number",
+    "status": "status",
+    "invoice_date": "invoice_date",
+    "due_date": "due_date",
+    "total": "total",
+    "amount_due": "amount_due",
+}
+OVERDUE = "overdue"
 
 
 def account_balance(*, account: Account) -> Decimal:
     """What the account owes: the amount due of its open invoices."""
     return Invoice.objects.filter(account=account).payable().aggregate(s=Sum("amount_due"))["s"] or ZERO
+
+
+def invoices_visible(*, account: Account) -> QuerySet[Invoice]:
+    """The invoices of an account a customer may see (drafts are the staff's business)."""
+    return Invoice.objects.filter(account=account).visible_to_customers()
+
+
+class InvoiceFilter(django_filters.FilterSet):
+    """Search, filters and sorting of an (already access-scoped) invoice list.
+
+    Invalid values (an unknown status, an impossible date, an unknown sort) are reported on the form and ignored.
+    """
+
+    number = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("Invoice number"))
+    status = django_filters.ChoiceFilter(
+        choices=[(OVERDUE, _("Overdue"))] + [c for c in InvoiceStatus.choices if c[0] != InvoiceStatus.DRAFT],
+        method="filter_status",
+        label=_("Status"),
+        empty_label=_("All statuses"),
+    )
+    date_from = django_filters.DateFilter(
+        field_name="invoice_date", lookup_expr="gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        field_name="invoice_date", lookup_expr="lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = django_filters.OrderingFilter(fields=tuple((v, k) for k, v in INVOICE_SORTS.items()), label=_("Sort"))
+
+    class Meta:
+        model = Invoice
+        fields: list[str] = []
+
+    def filter_status(self, queryset, name, value):
+        if value == OVERDUE:
+            return queryset.overdue(timezone.localdate())
+        return queryset.filter(status=value) if value else queryset
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("sort"):
+            qs = qs.order_by("-invoice_date", "-number")
+        else:
+            qs = qs.order_by(*qs.query.order_by, "-pk")
+        return qs
+
+
+def invoice_list(*, queryset: QuerySet[Invoice], params) -> InvoiceFilter:
+    """The filter set for ``params`` (a QueryDict) over ``queryset``; ``.qs`` is the filtered, sorted list."""
+    return InvoiceFilter(params or None, queryset=queryset)
+
+
+def invoice_detail_queryset(*, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Everything the detail / PDF of an invoice shows, in a fixed number of queries."""
+    return queryset.select_related("account", "tenant").prefetch_related(
+        "lines",
+        "credit_memos",
+        Prefetch(
+            "allocations",
+            queryset=PaymentAllocation.objects.select_related("payment").order_by("payment__received_at"),
+        ),
+    )
+
+
+def payments_visible(*, account: Account) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(account=account)
+        .annotate(invoice_count=Count("allocations"))
+        .order_by("-received_at", "-pk")
+    )
+
+
+def payment_detail_queryset(*, queryset: QuerySet[Payment]) -> QuerySet[Payment]:
+    return queryset.select_related("account", "tenant", "payer").prefetch_related(
+        Prefetch(
+            "allocations", queryset=PaymentAllocation.objects.select_related("invoice").order_by("invoice__number")
+        )
+    )
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    balance_due: Decimal
+    overdue_total: Decimal
+    overdue_count: int
+    open_count: int
+    paid_this_year: Decimal
+    upcoming: list[Invoice]
+    overdue: list[Invoice]
+    recent_payments: list[Payment]
+
+
+def dashboard_summary(*, account: Account, limit: int = 5) -> DashboardSummary:
+    """Balance, overdue and upcoming invoices and recent payments of an account (5 queries, whatever the size)."""
+    today = timezone.localdate()
+    payable = Invoice.objects.filter(account=account).payable()
+    agg = payable.aggregate(
+        balance=Sum("amount_due"),
+        open_count=Count("pk"),
+        overdue_total=Sum("amount_due", filter=Q(due_date__lt=today)),
+        overdue_count=Count("pk", filter=Q(due_date__lt=today)),
+    )
+    paid = Payment.objects.filter(
+        account=account, status__in=COUNTED_PAYMENT_STATUSES, received_at__year=today.year
+    ).aggregate(s=Sum("amount"))["s"]
+    return DashboardSummary(
+        balance_due=agg["balance"] or ZERO,
+        overdue_total=agg["overdue_total"] or ZERO,
+        overdue_count=agg["overdue_count"],
+        open_count=agg["open_count"],
+        paid_this_year=paid or ZERO,
+        upcoming=list(payable.filter(due_date__gte=today).order_by("due_date", "pk")[:limit]),
+        overdue=list(payable.filter(due_date__lt=today).order_by("due_date", "pk")[:limit]),
+        recent_payments=list(Payment.objects.filter(account=account).order_by("-received_at", "-pk")[:limit]),
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    date: date
+    kind: str
+    reference: str
+    description: str
+    charge: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    date_from: date
+    date_to: date
+    opening_balance: Decimal
+    lines: list[StatementLine]
+    total_charges: Decimal
+    total_credits: Decimal
+    closing_balance: Decimal
+    currency: str
+
+
+def _at_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def statement_of_account(*, account: Account, date_from: date, date_to: date) -> Statement:
+    """Opening balance, invoices, credits and payments in the period, and the closing balance.
+
+    Invoices count at their total before credits (credit memos appear as their own lines); void and draft
+    invoices do not count.
+    """
+    invoices = Invoice.objects.filter(account=account).exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+    memos = CreditMemo.objects.filter(account=account).exclude(
+        invoice__status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID]
+    )
+    payments = Payment.objects.filter(account=account, status__in=COUNTED_PAYMENT_STATUSES)
+    start, end = _at_start(date_from), _at_start(date_to) + timedelta(days=1)
+
+    before_charges = invoices.filter(invoice_date__lt=date_from).aggregate(s=Sum("subtotal"))["s"] or ZERO
+    before_memos = memos.filter(date__lt=date_from).aggregate(s=Sum("amount"))["s"] or ZERO
+    before_paid = payments.filter(received_at__lt=start).aggregate(s=Sum("amount"))["s"] or ZERO
+    opening = before_charges - before_memos - before_paid
+
+    events: list[tuple] = []
+    for inv in invoices.filter(invoice_date__gte=date_from, invoice_date__lte=date_to):
+        events.append((inv.invoice_date, 0, "invoice", inv.number, f"Invoice {inv.number}", inv.subtotal, ZERO))
+    for memo in memos.filter(date__gte=date_from, date__lte=date_to).select_related("invoice"):
+        events.append(
+            (memo.date, 1, "credit", memo.number, f"Credit memo on invoice {memo.invoice.number}", ZERO, memo.amount)
+        )
+    for pay in payments.filter(received_at__gte=start, received_at__lt=end):
+        label = f"Payment — {pay.get_method_display()}" + (f" {pay.reference}" if pay.reference else "")
+        events.append((timezone.localdate(pay.received_at), 2, "payment", f"P-{pay.pk}", label, ZERO, pay.amount))
+    events.sort(key=lambda e: (e[0], e[1], e[3]))
+
+    balance = opening
+    lines = []
+    for day, _order, kind, ref, label, charge, credit in events:
+        balance = balance + charge - credit
+        lines.append(StatementLine(day, kind, ref, label, charge, credit, balance))
+    return Statement(
+        account=account,
+        date_from=date_from,
+        date_to=date_to,
+        opening_balance=opening,
+        lines=lines,
+        total_charges=sum((line.charge for line in lines), ZERO),
+        total_credits=sum((line.credit for line in lines), ZERO),
+        closing_balance=balance,
+        currency=account.tenant.currency,
+    )
+
+
+def contacts_of(*, account: Account) -> QuerySet[Contact]:
+    return Contact.objects.filter(account=account).select_related("user").order_by("last_name", "first_name", "pk")
+
+
+def billing_contacts(*, account: Account) -> QuerySet[Contact]:
+    """Who gets invoices by email: the billing (AP) contacts with an email address."""
+    return Contact.objects.filter(account=account, is_billing=True).exclude(email="")
+
+
+__all__ = [
+    "PAYABLE_STATUSES",
+    "account_balance",
+    "billing_contacts",
+    "contacts_of",
+    "dashboard_summary",
+    "invoice_detail_queryset",
+    "invoice_list",
+    "invoices_visible",
+    "payment_detail_queryset",
+    "payments_visible",
+    "statement_of_account",
+]

@@ -231,3 +231,88 @@ def invoice_void(*, invoice: Invoice) -> Invoice:
         raise ValidationError(_("An invoice with payments cannot be voided; refund the payments first."))
     invoice.status = InvoiceStatus.VOID
     return invoice_recalculate(invoice=invoice)
+
+
+ACCOUNT_ADDRESS_FIELDS = ("address_1", "address_2", "address_3", "city", "state", "postal_code", "country")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "email",
+    "business_phone",
+    "cell_phone",
+    "address_1",
+    "address_2",
+    "city",
+    "state",
+    "postal_code",
+    "country",
+    "notes",
+    "is_main",
+    "is_billing",
+    "is_technical",
+)
+
+
+def account_update_address(*, account: Account, data: Mapping) -> Account:
+    """The owner edits the company address on record (only the address fields change)."""
+    fields = [f for f in ACCOUNT_ADDRESS_FIELDS if f in data]
+    fresh = Account.objects.get(pk=account.pk)  # validate a copy: bad input leaves ``account`` untouched
+    for field in fields:
+        setattr(fresh, field, data[field])
+    fresh.full_clean()
+    fresh.save(update_fields=fields)
+    for field in fields:
+        setattr(account, field, getattr(fresh, field))
+    return account
+
+
+def contact_save(*, account: Account, data: Mapping, contact=None):
+    """Create or update a contact of ``account`` (record fields and roles only, never portal rights)."""
+    from portal_models.models import Contact
+
+    if contact is None:
+        contact = Contact(account=account)
+    elif contact.account_id != account.pk:
+        raise ValidationError(_("This contact belongs to another account."))
+    for field in CONTACT_FIELDS:
+        if field in data:
+            setattr(contact, field, data[field])
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice, list[str]]:
+    """Issue an invoice: a draft becomes open, and its billing contacts get it by email.
+
+    Returns the invoice and the addresses it was sent to.
+    """
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from portal_models.models import Contact
+
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(_("A void invoice cannot be issued."))
+    if not invoice.lines.exists():
+        raise ValidationError(_("Add at least one line before issuing the invoice."))
+    if invoice.status == InvoiceStatus.DRAFT:
+        invoice.status = InvoiceStatus.OPEN
+    invoice.issued_at = timezone.now()
+    invoice = invoice_recalculate(invoice=invoice)
+    recipients = list(
+        Contact.objects.filter(account=invoice.account, is_billing=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if recipients:
+        context = {"invoice": invoice, "tenant": invoice.tenant, "account": invoice.account}
+        EmailMessage(
+            subject=_("Invoice %(number)s from %(tenant)s") % {"number": invoice.number, "tenant": invoice.tenant.name},
+            body=render_to_string("theme/portal/billing/email_invoice.txt", context),
+            from_email=invoice.tenant.from_email,
+            to=recipients,
+            reply_to=[invoice.tenant.support_email],
+        ).send()
+    return invoice, recipients

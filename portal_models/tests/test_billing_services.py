@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -73,3 +73,79 @@ def test_void_only_without_payments(invoice):
     invoice = billing.invoice_void(invoice=invoice)
     assert invoice.status == InvoiceStatus.VOID
     assert account_balance(account=invoice.account) == 0
+
+
+# --- selectors and services added for the billing screens -----------------------------------------
+def test_statement_of_account(invoice):
+    from datetime import datetime
+
+    from portal_models.selectors.billing import statement_of_account
+
+    account = invoice.account
+    later = billing.invoice_create(
+        account=account,
+        number="10021",
+        lines=[{"description": "Support", "unit_price": "400.00"}],
+        invoice_date=date(2022, 10, 5),
+        due_date=date(2022, 11, 4),
+    )
+    billing.credit_memo_apply(invoice=later, number="CM-1", amount=Decimal("50.00"))
+    billing.payment_record(
+        account=account,
+        method="check",
+        amount=Decimal("1000"),
+        invoices=[invoice],
+        received_at=datetime(2022, 9, 15, 12, tzinfo=UTC),
+    )
+    void = billing.invoice_create(
+        account=account,
+        number="V-1",
+        lines=[{"description": "x", "unit_price": "999"}],
+        due_date=date(2022, 10, 1),
+        invoice_date=date(2022, 9, 20),
+    )
+    billing.invoice_void(invoice=void)
+    s = statement_of_account(account=account, date_from=date(2022, 9, 1), date_to=date(2022, 12, 31))
+    assert s.opening_balance == Decimal("6100.00")
+    assert [line.kind for line in s.lines] == ["payment", "invoice"]  # the credit memo is dated today, outside
+    assert s.closing_balance == Decimal("5500.00")
+    s_all = statement_of_account(account=account, date_from=date(2022, 1, 1), date_to=date.today())
+    assert s_all.opening_balance == 0
+    assert s_all.closing_balance == Decimal("5450.00") == account_balance(account=account)
+
+
+def test_dashboard_summary(invoice):
+    from portal_models.selectors.billing import dashboard_summary
+
+    summary = dashboard_summary(account=invoice.account)
+    assert (summary.balance_due, summary.overdue_total, summary.overdue_count) == (Decimal("6100.00"),) * 2 + (1,)
+    assert summary.overdue == [invoice] and summary.upcoming == []
+
+
+def test_contact_save_only_changes_record_fields_and_roles(db):
+    from portal_models.tests.factories import ContactFactory
+
+    contact = ContactFactory(can_pay=False)
+    billing.contact_save(
+        account=contact.account, contact=contact, data={"title": "CFO", "is_billing": True, "can_pay": True}
+    )
+    contact.refresh_from_db()
+    assert (contact.title, contact.is_billing, contact.can_pay) == ("CFO", True, False)
+    with pytest.raises(ValidationError):
+        billing.contact_save(account=AccountFactory(), contact=contact, data={"title": "x"})
+
+
+def test_account_update_address_validates(db):
+    account = AccountFactory()
+    with pytest.raises(ValidationError):
+        billing.account_update_address(account=account, data={"postal_code": "x" * 50})
+    billing.account_update_address(account=account, data={"address_1": "1 Quality Way", "name": "Hacked"})
+    account.refresh_from_db()
+    assert account.address_1 == "1 Quality Way" and account.name != "Hacked"
+
+
+def test_issue_needs_lines_and_not_void(invoice):
+    billing.invoice_void(invoice=invoice)
+    invoice.refresh_from_db()
+    with pytest.raises(ValidationError):
+        billing.invoice_issue(invoice=invoice)

@@ -1,8 +1,8 @@
 """Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import documents, tenants
+from . import billing, documents, tenants, tickets
 
-LOADERS = [tenants.load, documents.load]
+LOADERS = [tenants.load, billing.load, tickets.load, documents.load]
 
 
 def load(stdout=None) -> list[str]:

@@ -52,6 +52,10 @@ class PortalRoutesBase:
         except NoReverseMatch:
             return None
 
+    def dashboard_context(self, request, portal) -> dict:
+        """Context for the dashboard widgets; each route mixin adds its own and calls super()."""
+        return {}
+
     def render_portal(self, request, template: str, context: dict | None = None, *, status: int = 200):
         portal = request.portal
         base = {

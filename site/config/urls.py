@@ -7,6 +7,10 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal_models.webhooks import stripe_webhook
+
+from .health import healthz
+
 
 def bare(request):
     """The floor of the stack, for the benchmark: no database, no template."""
@@ -20,6 +24,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("", include(two_factor_urlpatterns)),
     path("_bare/", bare, name="bare"),
+    path("healthz", healthz, name="healthz"),
+    path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 
 if settings.DEBUG:

@@ -62,7 +62,7 @@ if os.environ.get("TWILIO_ACCOUNT_SID"):
     TWILIO_AUTH_TOKEN = required("TWILIO_AUTH_TOKEN")
     TWILIO_CALLER_ID = required("TWILIO_CALLER_ID")
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # run workers: manage.py db_worker
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
@@ -74,3 +74,10 @@ CSRF_COOKIE_SECURE = True
 TWO_FACTOR_REMEMBER_COOKIE_SECURE = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = required("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
+STRIPE_JS_URL = "https://js.stripe.com/v3/"
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal_models', '0001_initial'),
+        ('portal_models', '0003_merge_0002_billing_invoice_lines_inline_0002_tickets'),
         ('wagtailcore', '0098_apitoken'),
     ]
 

@@ -1,0 +1,516 @@
+"""Staff admin for billing (wagtail-modeladmin, "Billing" menu group).
+
+Accounts, Contacts, Invoices (lines inline), Credit memos, Payments (inspect only); search, filters, CSV/XLSX
+export; actions to issue an invoice, record a manual payment and void an invoice, each through the billing
+services and logged in Wagtail's audit log with the acting user.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import re_path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.log_actions import log
+from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+from wagtail_modeladmin.views import CreateView, EditView
+
+from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, Tenant
+from portal_models.models.billing import PAYABLE_STATUSES
+from portal_models.services import billing as billing_services
+
+from . import scoping
+from .scoping import TenantScopedModelAdminMixin
+
+ACTION_ISSUE = "portal.invoice.issue"
+ACTION_VOID = "portal.invoice.void"
+ACTION_PAYMENT = "portal.payment.record"
+ACTION_CREDIT = "portal.credit_memo.apply"
+
+
+@hooks.register("register_log_actions")
+def register_billing_log_actions(actions):
+    actions.register_action(ACTION_ISSUE, _("Issue invoice"), _("Invoice issued and emailed"))
+    actions.register_action(ACTION_VOID, _("Void invoice"), _("Invoice voided"))
+    actions.register_action(ACTION_PAYMENT, _("Record payment"), _("Manual payment recorded"))
+    actions.register_action(ACTION_CREDIT, _("Apply credit memo"), _("Credit memo applied"))
+
+
+def tenant_filter(field_path: str = "tenant"):
+    """A list filter by tenant (Django's related-field filter needs django.contrib.admin, which we do not use).
+
+    The choices come from :func:`scoping.admin_queryset` too, so a scoped staff user only sees their tenants.
+    """
+
+    class TenantFilter(admin.SimpleListFilter):
+        title = _("tenant")
+        parameter_name = "tenant"
+
+        def lookups(self, request, model_admin):
+            return [(str(t.pk), t.name) for t in scoping.admin_queryset(request, Tenant.objects.order_by("name"))]
+
+        def queryset(self, request, queryset):
+            if self.value() and self.value().isdigit():
+                return queryset.filter(**{f"{field_path}__pk": int(self.value())})
+            return queryset
+
+    return TenantFilter
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Overdue")), ("no", _("Not overdue")))
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        overdue = Q(status__in=PAYABLE_STATUSES, amount_due__gt=0, due_date__lt=today)
+        if self.value() == "yes":
+            return queryset.filter(overdue)
+        if self.value() == "no":
+            return queryset.exclude(overdue)
+        return queryset
+
+
+class BillingModelAdmin(TenantScopedModelAdminMixin, ModelAdmin):
+    add_to_settings_menu = False
+    exclude_from_explorer = True
+    inspect_view_enabled = True
+
+
+# --- accounts and contacts ------------------------------------------------------------------------
+class AccountAdmin(BillingModelAdmin):
+    model = Account
+    menu_label = _("Accounts")
+    menu_icon = "group"
+    list_display = ("number", "name", "tenant", "city", "state", "is_active")
+    list_filter = (tenant_filter(), "is_active", "autopay")
+    search_fields = ("number", "name", "city")
+    list_export = ("tenant", "number", "name", "address_1", "city", "state", "postal_code", "country", "is_active")
+    export_filename = "accounts"
+
+
+class ContactAdmin(BillingModelAdmin):
+    model = Contact
+    menu_label = _("Contacts")
+    menu_icon = "user"
+    list_display = ("full_name", "account", "title", "email", "is_main", "is_billing", "is_technical", "can_login")
+    list_filter = (tenant_filter("account__tenant"), "is_main", "is_billing", "is_technical", "can_login", "can_pay")
+    search_fields = ("first_name", "last_name", "email", "account__name", "account__number")
+    list_export = (
+        "account",
+        "first_name",
+        "last_name",
+        "title",
+        "email",
+        "business_phone",
+        "cell_phone",
+        "is_main",
+        "is_billing",
+        "is_technical",
+        "can_login",
+        "can_pay",
+        "can_manage_contacts",
+    )
+    export_filename = "contacts"
+    panels = [
+        FieldPanel("account"),
+        FieldRowPanel([FieldPanel("first_name"), FieldPanel("last_name"), FieldPanel("title")]),
+        FieldRowPanel([FieldPanel("email"), FieldPanel("business_phone"), FieldPanel("cell_phone")]),
+        MultiFieldPanel(
+            [
+                FieldPanel("address_1"),
+                FieldPanel("address_2"),
+                FieldRowPanel(
+                    [FieldPanel("city"), FieldPanel("state"), FieldPanel("postal_code"), FieldPanel("country")]
+                ),
+            ],
+            heading=_("Address"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("is_main"), FieldPanel("is_billing"), FieldPanel("is_technical")], heading=_("Roles")
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("user"),
+                FieldPanel("can_login"),
+                FieldPanel("can_pay"),
+                FieldPanel("can_manage_contacts"),
+                FieldPanel("can_see_documents"),
+            ],
+            heading=_("Portal rights"),
+        ),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account")
+
+
+# --- invoices ---------------------------------------------------------------------------------------
+class InvoiceFormViewMixin:
+    """After the form (and its inline lines) are saved, recompute the stored totals in one place."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        billing_services.invoice_recalculate(invoice=form.instance)
+        return response
+
+
+class InvoiceCreateView(InvoiceFormViewMixin, CreateView):
+    pass
+
+
+class InvoiceEditView(InvoiceFormViewMixin, EditView):
+    pass
+
+
+class InvoiceButtonHelper(ButtonHelper):
+    def _action(self, action, label, pk, classname="button button-small button-secondary"):
+        return {
+            "url": self.url_helper.get_action_url(action, pk),
+            "label": label,
+            "classname": classname,
+            "title": label,
+        }
+
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if not self.permission_helper.user_can_edit_obj(self.request.user, obj):
+            return buttons
+        if obj.status in (InvoiceStatus.DRAFT, *PAYABLE_STATUSES):
+            buttons.append(self._action("issue", _("Issue & email"), obj.pk))
+        if obj.is_payable:
+            buttons.append(self._action("record_payment", _("Record payment"), obj.pk))
+        if obj.status != InvoiceStatus.VOID and obj.amount_paid == 0:
+            buttons.append(self._action("void", _("Void"), obj.pk, "button button-small no"))
+        return buttons
+
+
+class InvoiceAdmin(BillingModelAdmin):
+    model = Invoice
+    menu_label = _("Invoices")
+    menu_icon = "doc-full"
+    list_display = ("number", "account", "tenant", "status_label", "invoice_date", "due_date", "total", "amount_due")
+    list_filter = (tenant_filter(), "status", OverdueFilter, "invoice_date", "due_date")
+    search_fields = ("number", "account__name", "account__number")
+    list_export = (
+        "tenant",
+        "account",
+        "number",
+        "status",
+        "invoice_date",
+        "due_date",
+        "terms",
+        "currency",
+        "subtotal",
+        "credit_total",
+        "total",
+        "amount_paid",
+        "amount_due",
+    )
+    export_filename = "invoices"
+    button_helper_class = InvoiceButtonHelper
+    create_view_class = InvoiceCreateView
+    edit_view_class = InvoiceEditView
+    inspect_view_fields = (
+        "account",
+        "tenant",
+        "number",
+        "status",
+        "invoice_date",
+        "due_date",
+        "terms",
+        "currency",
+        "subtotal",
+        "credit_total",
+        "total",
+        "amount_paid",
+        "amount_due",
+        "issued_at",
+        "notes",
+    )
+    panels = [
+        FieldRowPanel([FieldPanel("account"), FieldPanel("number"), FieldPanel("status")]),
+        FieldRowPanel(
+            [FieldPanel("invoice_date"), FieldPanel("due_date"), FieldPanel("terms"), FieldPanel("currency")]
+        ),
+        InlinePanel("lines", heading=_("Lines"), label=_("Line"), min_num=1),
+        FieldPanel("notes"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "tenant")
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_label(self, obj):
+        return obj.display_status
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, view in (
+            ("issue", invoice_issue_view),
+            ("record_payment", invoice_record_payment_view),
+            ("void", invoice_void_view),
+        ):
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._bind(view),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _bind(self, view):
+        def bound(request, instance_pk):
+            return view(request, model_admin=self, instance_pk=instance_pk)
+
+        return bound
+
+
+class ManualPaymentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[(m.value, m.label) for m in (Payment.Method.CHECK, Payment.Method.BANK_TRANSFER, Payment.Method.CASH)],
+    )
+    amount = forms.DecimalField(label=_("Amount"), max_digits=14, decimal_places=2, min_value=0.01)
+    received_on = forms.DateField(
+        label=_("Received on"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(label=_("Check number or transfer reference"), max_length=100, required=False)
+    payer_name = forms.CharField(label=_("Payer"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+def _invoice_for_action(request, model_admin, instance_pk) -> Invoice:
+    invoice = get_object_or_404(
+        scoping.admin_queryset(request, Invoice.objects.select_related("account", "tenant")), pk=instance_pk
+    )
+    if not model_admin.permission_helper.user_can_edit_obj(request.user, invoice):
+        raise PermissionDenied
+    return invoice
+
+
+def _render_action(request, model_admin, invoice, *, title, intro, form=None, submit, danger=False):
+    return TemplateResponse(
+        request,
+        "portal_models/admin/invoice_action.html",
+        {
+            "view": model_admin,
+            "invoice": invoice,
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "submit": submit,
+            "danger": danger,
+            "index_url": model_admin.url_helper.index_url,
+            "page_title": title,
+            "header_icon": "doc-full",
+        },
+    )
+
+
+def invoice_issue_view(request, *, model_admin, instance_pk):
+    invoice = _invoice_for_action(request, model_admin, instance_pk)
+    if request.method == "POST":
+        try:
+            invoice, recipients = billing_services.invoice_issue(invoice=invoice, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            log(instance=invoice, action=ACTION_ISSUE, user=request.user, data={"recipients": recipients})
+            if recipients:
+                messages.success(
+                    request,
+                    _("Invoice %(n)s issued and emailed to %(to)s.")
+                    % {"n": invoice.number, "to": ", ".join(recipients)},
+                )
+            else:
+                messages.warning(
+                    request,
+                    _("Invoice %(n)s issued, but the account has no billing contact with an email address.")
+                    % {"n": invoice.number},
+                )
+        return redirect(model_admin.url_helper.index_url)
+    return _render_action(
+        request,
+        model_admin,
+        invoice,
+        title=_("Issue invoice %(n)s") % {"n": invoice.number},
+        intro=_("The invoice becomes open and is emailed to the account's billing (AP) contacts."),
+        submit=_("Issue and email"),
+    )
+
+
+def invoice_void_view(request, *, model_admin, instance_pk):
+    invoice = _invoice_for_action(request, model_admin, instance_pk)
+    if request.method == "POST":
+        try:
+            invoice = billing_services.invoice_void(invoice=invoice)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            log(instance=invoice, action=ACTION_VOID, user=request.user)
+            messages.success(request, _("Invoice %(n)s voided.") % {"n": invoice.number})
+        return redirect(model_admin.url_helper.index_url)
+    return _render_action(
+        request,
+        model_admin,
+        invoice,
+        title=_("Void invoice %(n)s") % {"n": invoice.number},
+        intro=_("A void invoice is no longer due and cannot be paid. This cannot be undone."),
+        submit=_("Void invoice"),
+        danger=True,
+    )
+
+
+def invoice_record_payment_view(request, *, model_admin, instance_pk):
+    invoice = _invoice_for_action(request, model_admin, instance_pk)
+    form = ManualPaymentForm(
+        request.POST or None, initial={"amount": invoice.amount_due, "payer_name": invoice.account.name}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        received_at = timezone.make_aware(timezone.datetime.combine(data["received_on"], timezone.datetime.min.time()))
+        try:
+            payment = billing_services.payment_record(
+                account=invoice.account,
+                method=data["method"],
+                amount=data["amount"],
+                invoices=[invoice],
+                received_at=received_at,
+                reference=data["reference"],
+                payer_name=data["payer_name"],
+                notes=data["notes"],
+                recorded_by=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error("amount" if field not in form.fields else field, errors)
+        else:
+            log(
+                instance=payment,
+                action=ACTION_PAYMENT,
+                user=request.user,
+                data={"invoice": invoice.number, "amount": str(payment.amount)},
+            )
+            messages.success(
+                request, _("Payment of %(a)s recorded on invoice %(n)s.") % {"a": payment.amount, "n": invoice.number}
+            )
+            return redirect(model_admin.url_helper.index_url)
+    return _render_action(
+        request,
+        model_admin,
+        invoice,
+        title=_("Record a payment on invoice %(n)s") % {"n": invoice.number},
+        intro=_("Amount due: %(due)s %(cur)s") % {"due": invoice.amount_due, "cur": invoice.currency},
+        form=form,
+        submit=_("Record payment"),
+    )
+
+
+# --- credit memos and payments ----------------------------------------------------------------------
+class CreditMemoForm(forms.ModelForm):
+    class Meta:
+        model = CreditMemo
+        fields = ("invoice", "number", "amount", "reason")
+
+
+class CreditMemoCreateView(CreateView):
+    """Credits are applied through the service, which checks the amount and recomputes the invoice."""
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            memo = billing_services.credit_memo_apply(
+                invoice=data["invoice"], number=data["number"], amount=data["amount"], reason=data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error("amount", exc.message_dict.get("amount", exc.messages))
+            return self.form_invalid(form)
+        log(instance=memo, action=ACTION_CREDIT, user=self.request.user)
+        messages.success(self.request, _("Credit memo %(n)s applied.") % {"n": memo.number})
+        return redirect(self.index_url)
+
+
+class ReadOnlyPermissionHelper(PermissionHelper):
+    def user_can_create(self, user):
+        return False
+
+    def user_can_edit_obj(self, user, obj):
+        return False
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class CreditMemoPermissionHelper(PermissionHelper):
+    def user_can_edit_obj(self, user, obj):
+        return False  # a credit changes invoice totals: reverse it with a new memo, never edit in place
+
+    def user_can_delete_obj(self, user, obj):
+        return False
+
+
+class CreditMemoAdmin(BillingModelAdmin):
+    model = CreditMemo
+    menu_label = _("Credit memos")
+    menu_icon = "minus"
+    list_display = ("number", "account", "invoice", "date", "amount", "reason")
+    list_filter = (tenant_filter(), "date")
+    search_fields = ("number", "invoice__number", "account__name")
+    list_export = ("tenant", "account", "invoice", "number", "date", "amount", "reason")
+    export_filename = "credit-memos"
+    create_view_class = CreditMemoCreateView
+    permission_helper_class = CreditMemoPermissionHelper
+    panels = [FieldPanel("invoice"), FieldPanel("number"), FieldPanel("amount"), FieldPanel("reason")]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "invoice")
+
+
+class PaymentAdmin(BillingModelAdmin):
+    model = Payment
+    menu_label = _("Payments")
+    menu_icon = "success"
+    permission_helper_class = ReadOnlyPermissionHelper
+    list_display = ("received_at", "account", "tenant", "method", "status", "amount", "reference", "recorded_by")
+    list_filter = (tenant_filter(), "method", "status", "received_at")
+    search_fields = ("reference", "payer_name", "account__name", "account__number", "stripe_payment_intent_id")
+    list_export = (
+        "tenant",
+        "account",
+        "received_at",
+        "method",
+        "status",
+        "amount",
+        "fee_amount",
+        "refunded_amount",
+        "currency",
+        "reference",
+        "payer_name",
+        "recorded_by",
+    )
+    export_filename = "payments"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account", "tenant", "recorded_by")
+
+
+class BillingGroup(ModelAdminGroup):
+    menu_label = _("Billing")
+    menu_icon = "form"
+    menu_order = 200
+    items = (AccountAdmin, ContactAdmin, InvoiceAdmin, CreditMemoAdmin, PaymentAdmin)
+
+
+modeladmin_register(BillingGroup)

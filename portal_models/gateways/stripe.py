@@ -1,0 +1,338 @@
+"""The one module that talks to Stripe (the ``stripe`` library is imported nowhere else).
+
+- the API version is pinned (:data:`API_VERSION`); the API base comes from settings
+  (localstripe on 127.0.0.1:8420 in demo and tests, api.stripe.com in production);
+- amounts go out in minor units (:func:`portal_models.money.to_minor_units`);
+- every create sends an idempotency key;
+- Stripe's errors become our own exceptions, whose message is fit for a customer;
+- webhook payloads are verified with ``stripe.Webhook.construct_event``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from portal_models.money import from_minor_units, to_minor_units
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2024-06-20"
+
+
+class PaymentError(Exception):
+    """Base of the gateway's errors; ``str(error)`` is a message fit for a customer."""
+
+    default_message = ""
+
+    def __init__(self, message: str | None = None, *, code: str = ""):
+        self.code = code
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class PaymentDeclined(PaymentError):
+    """The card was refused (declined, expired, wrong CVC, authentication failed)."""
+
+
+class PaymentServiceUnavailable(PaymentError):
+    """Stripe could not be reached or failed; nothing was charged."""
+
+
+class PaymentRejected(PaymentError):
+    """Stripe refused the request (a bug or misconfiguration on our side); nothing was charged."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose payload or signature does not verify."""
+
+
+def _service_unavailable() -> PaymentServiceUnavailable:
+    return PaymentServiceUnavailable(
+        _("The payment service is unavailable right now. Nothing was charged; please try again in a few minutes.")
+    )
+
+
+DECLINE_MESSAGES = {
+    "card_declined": "Your card was declined. Please use another card or contact your bank.",
+    "expired_card": "Your card has expired. Please use another card.",
+    "incorrect_cvc": "The card's security code is incorrect.",
+    "insufficient_funds": "Your card has insufficient funds. Please use another card.",
+    "processing_error": "The card could not be processed. Please try again.",
+    "payment_intent_authentication_failure": "The card's authentication (3-D Secure) failed. Nothing was charged.",
+}
+
+
+def decline_message(code: str | None, fallback: str | None = None) -> str:
+    if code in DECLINE_MESSAGES:
+        return _(DECLINE_MESSAGES[code])
+    return fallback or _(DECLINE_MESSAGES["card_declined"])
+
+
+def _client() -> stripe.StripeClient:
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        stripe_version=API_VERSION,
+        base_addresses={"api": settings.STRIPE_API_BASE},
+        max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
+
+
+def _call(func, *args, **kwargs):
+    """Run one Stripe call, mapping its errors to ours (no raw Stripe error leaves this module)."""
+    try:
+        return func(*args, **kwargs)
+    except stripe.CardError as exc:
+        raise PaymentDeclined(decline_message(exc.code, None), code=exc.code or "card_declined") from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        logger.warning("Stripe unavailable: %s", exc)
+        raise _service_unavailable() from exc
+    except stripe.StripeError as exc:
+        logger.error("Stripe refused a request: %s", exc)
+        if exc.http_status and exc.http_status >= 500:
+            raise _service_unavailable() from exc
+        raise PaymentRejected(
+            _("The payment could not be started. Nothing was charged; please contact support."),
+            code=getattr(exc, "code", "") or "",
+        ) from exc
+
+
+def _opts(idempotency_key: str | None = None) -> dict:
+    return {"idempotency_key": idempotency_key} if idempotency_key else {}
+
+
+# --- Customers and cards -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    customer: str | None
+
+
+def customer_create(*, name: str, email: str, account_id: int, idempotency_key: str) -> str:
+    params = {"name": name, "metadata": {"account_id": str(account_id)}}
+    if email:
+        params["email"] = email
+    customer = _call(_client().v1.customers.create, params, _opts(idempotency_key))
+    return customer.id
+
+
+def customer_exists(*, customer_id: str) -> bool:
+    try:
+        customer = _call(_client().v1.customers.retrieve, customer_id)
+    except PaymentRejected:
+        return False
+    return not getattr(customer, "deleted", False)
+
+
+def setup_intent_create(*, customer_id: str, idempotency_key: str) -> tuple[str, str]:
+    """A SetupIntent for the browser's Card Element; returns (id, client_secret)."""
+    intent = _call(
+        _client().v1.setup_intents.create,
+        {"customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"},
+        _opts(idempotency_key),
+    )
+    return intent.id, intent.client_secret
+
+
+def _card(pm) -> Card:
+    card = pm.card
+    customer = pm.customer if isinstance(pm.customer, str) or pm.customer is None else pm.customer.id
+    return Card(
+        id=pm.id,
+        brand=str(card.brand or ""),
+        last4=str(card.last4 or ""),
+        exp_month=int(card.exp_month),
+        exp_year=int(card.exp_year),
+        customer=customer,
+    )
+
+
+def card_retrieve(*, payment_method_id: str) -> Card | None:
+    """The card behind a payment method id, or None when there is no such card."""
+    if not payment_method_id.startswith("pm_"):
+        return None
+    try:
+        pm = _call(_client().v1.payment_methods.retrieve, payment_method_id)
+    except PaymentRejected:
+        return None
+    if getattr(pm, "type", "") != "card":
+        return None
+    return _card(pm)
+
+
+def card_attach(*, payment_method_id: str, customer_id: str) -> Card:
+    pm = _call(_client().v1.payment_methods.attach, payment_method_id, {"customer": customer_id})
+    return _card(pm)
+
+
+def card_detach(*, payment_method_id: str) -> None:
+    _call(_client().v1.payment_methods.detach, payment_method_id)
+
+
+# --- Payments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intent:
+    id: str
+    status: str
+    client_secret: str
+    amount: Decimal
+    currency: str
+    metadata: dict
+    failure_message: str = ""
+
+    @property
+    def requires_action(self) -> bool:
+        return self.status == "requires_action"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("requires_payment_method", "canceled")
+
+
+def _intent(pi) -> Intent:
+    data = pi.to_dict()
+    currency = str(data["currency"]).upper()
+    error = data.get("last_payment_error") or {}
+    return Intent(
+        id=data["id"],
+        status=data["status"],
+        client_secret=data.get("client_secret") or "",
+        amount=from_minor_units(int(data["amount"]), currency),
+        currency=currency,
+        metadata=dict(data.get("metadata") or {}),
+        failure_message=decline_message(error.get("code"), None) if error else "",
+    )
+
+
+def payment_intent_create(
+    *,
+    amount: Decimal,
+    currency: str,
+    customer_id: str,
+    payment_method_id: str,
+    metadata: dict[str, str],
+    idempotency_key: str,
+    off_session: bool = False,
+) -> Intent:
+    """Create and confirm a card PaymentIntent for ``amount`` (computed by the caller on the server)."""
+    params: dict[str, Any] = {
+        "amount": to_minor_units(amount, currency),
+        "currency": currency.lower(),
+        "customer": customer_id,
+        "payment_method": payment_method_id,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "metadata": metadata,
+    }
+    if off_session:
+        params["off_session"] = True
+    pi = _call(_client().v1.payment_intents.create, params, _opts(idempotency_key))
+    return _intent(pi)
+
+
+def payment_intent_retrieve(*, intent_id: str) -> Intent:
+    return _intent(_call(_client().v1.payment_intents.retrieve, intent_id))
+
+
+def payment_intent_raw(*, intent_id: str) -> dict:
+    """The PaymentIntent as a plain dict (the shape a webhook event carries)."""
+    return _call(_client().v1.payment_intents.retrieve, intent_id).to_dict()
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    id: str
+    amount: Decimal
+    charge_refunded_total: Decimal | None
+
+
+def refund_create(*, intent_id: str, amount: Decimal, currency: str, idempotency_key: str) -> RefundResult:
+    client = _client()
+    refund = _call(
+        client.v1.refunds.create,
+        {"payment_intent": intent_id, "amount": to_minor_units(amount, currency)},
+        _opts(idempotency_key),
+    )
+    total = None
+    if getattr(refund, "charge", None):
+        charge_id = refund.charge if isinstance(refund.charge, str) else refund.charge.id
+        charge = _call(client.v1.charges.retrieve, charge_id)
+        total = from_minor_units(int(charge.amount_refunded), currency)
+    return RefundResult(
+        id=refund.id, amount=from_minor_units(int(refund.amount), currency), charge_refunded_total=total
+    )
+
+
+# --- Webhooks ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    id: str
+    type: str
+    object: dict
+    payload: dict
+
+
+def webhook_event(*, payload: bytes, signature: str | None) -> WebhookEvent:
+    """Verify a webhook delivery's signature and parse it; raises InvalidWebhook."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature or "", settings.STRIPE_WEBHOOK_SECRET)
+    except (ValueError, stripe.SignatureVerificationError) as exc:
+        raise InvalidWebhook(str(exc)) from exc
+    data = event.to_dict()
+    obj = data.get("data", {}).get("object") or {}
+    return WebhookEvent(id=data["id"], type=data["type"], object=obj, payload=data)
+
+
+def intent_charge_id(obj: dict) -> str:
+    charge = obj.get("latest_charge")
+    if isinstance(charge, dict):
+        return charge.get("id", "")
+    return charge or ""
+
+
+def intent_failure_message(obj: dict) -> str:
+    error = obj.get("last_payment_error") or {}
+    return decline_message(error.get("code"), None) if error else _("The payment failed.")
+
+
+def webhook_register_localstripe(*, url: str, endpoint_id: str = "portal") -> None:
+    """Tell localstripe where to deliver events (``POST /_config/webhooks/<id>``); demo and tests only."""
+    import requests
+
+    response = requests.post(
+        f"{settings.STRIPE_API_BASE}/_config/webhooks/{endpoint_id}",
+        data={"url": url, "secret": settings.STRIPE_WEBHOOK_SECRET},
+        timeout=5,
+    )
+    response.raise_for_status()
+
+
+def publishable_key() -> str:
+    return settings.STRIPE_PUBLISHABLE_KEY
+
+
+def js_url() -> str:
+    return settings.STRIPE_JS_URL

@@ -1,0 +1,278 @@
+"""Writes on tickets, and the emails they send.
+
+Customers: :func:`ticket_open`, :func:`ticket_comment_add`, :func:`ticket_reopen`.
+Staff: :func:`ticket_reply_staff`, :func:`ticket_set_status`, :func:`ticket_assign`, and
+:func:`ticket_update_staff` (one admin save: fields, status, assignment, reply).
+
+Emails go out after the transaction commits: to the customer on a public reply or a
+status change; to the tenant's support address on a new ticket, a customer note or a
+reopen. Internal notes are never emailed to customers.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal_models.models import Account, Tenant, Ticket, TicketComment, TicketStatus, User
+from portal_models.models.tickets import TicketCategory, TicketSeverity, validate_ticket_attachment
+
+# --- emails -------------------------------------------------------------------------------------
+
+
+def _customer_ticket_url(ticket: Ticket) -> str:
+    """The ticket's page in its tenant's portal ('' when the tenant has no portal page)."""
+    home = getattr(ticket.tenant, "portal_home", None)
+    base = home.get_full_url() if home is not None else None
+    if not base:
+        return ""
+    try:
+        return base + home.reverse_subpage("ticket_detail", kwargs={"pk": ticket.pk})
+    except NoReverseMatch:  # a build without the ticket screens
+        return base
+
+
+def _staff_ticket_url(ticket: Ticket) -> str:
+    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/portal_models/ticket/edit/{ticket.pk}/"
+
+
+def _send(*, template: str, subject: str, to: list[str], ticket: Ticket, reply_to: list[str] | None = None, **ctx):
+    to = [address for address in to if address]
+    if not to:
+        return
+    context = {
+        "ticket": ticket,
+        "tenant": ticket.tenant,
+        "customer_url": _customer_ticket_url(ticket),
+        "staff_url": _staff_ticket_url(ticket),
+        **ctx,
+    }
+    message = EmailMultiAlternatives(
+        subject=f"[{ticket.reference}] {subject}",
+        body=render_to_string(f"theme/email/tickets/{template}.txt", context),
+        from_email=ticket.tenant.from_email,
+        to=to,
+        reply_to=reply_to,
+    )
+    message.attach_alternative(render_to_string(f"theme/email/tickets/{template}.html", context), "text/html")
+    message.send()
+
+
+def _customer_recipients(ticket: Ticket) -> list[str]:
+    return [ticket.created_by.email] if ticket.created_by and ticket.created_by.is_active else []
+
+
+def _email_support_new_ticket(ticket: Ticket) -> None:
+    _send(
+        template="support_new_ticket",
+        subject=_("New ticket from %(account)s: %(subject)s")
+        % {"account": ticket.account.name, "subject": ticket.subject},
+        to=[ticket.tenant.support_email],
+        ticket=ticket,
+    )
+
+
+def _email_support_customer_note(ticket: Ticket, comment: TicketComment, *, reopened: bool = False) -> None:
+    _send(
+        template="support_customer_note",
+        subject=(_("Ticket reopened: %(subject)s") if reopened else _("New customer note: %(subject)s"))
+        % {"subject": ticket.subject},
+        to=[ticket.tenant.support_email],
+        ticket=ticket,
+        comment=comment,
+        reopened=reopened,
+    )
+
+
+def _email_customer_reply(ticket: Ticket, comment: TicketComment) -> None:
+    assert comment.is_public, "internal notes are never emailed to customers"
+    _send(
+        template="customer_reply",
+        subject=_("New reply: %(subject)s") % {"subject": ticket.subject},
+        to=_customer_recipients(ticket),
+        reply_to=[ticket.tenant.support_email],
+        ticket=ticket,
+        comment=comment,
+    )
+
+
+def _email_customer_status(ticket: Ticket, old_status: str) -> None:
+    _send(
+        template="customer_status",
+        subject=_("Status changed to %(status)s: %(subject)s")
+        % {"status": ticket.get_status_display(), "subject": ticket.subject},
+        to=_customer_recipients(ticket),
+        reply_to=[ticket.tenant.support_email],
+        ticket=ticket,
+        old_status=TicketStatus(old_status).label,
+    )
+
+
+def _after_commit(func, *args, **kwargs) -> None:
+    transaction.on_commit(lambda: func(*args, **kwargs))
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _require(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message})
+    return value
+
+
+def _check_attachment(attachment) -> None:
+    if attachment:
+        try:
+            validate_ticket_attachment(attachment)
+        except ValidationError as error:
+            raise ValidationError({"attachment": error.messages}) from None
+
+
+def _touch(ticket: Ticket, **fields) -> None:
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=[*fields, "updated_at"])
+
+
+# --- customers ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    account: Account,
+    user: User,
+    subject: str,
+    description: str,
+    category: str = TicketCategory.QUESTION,
+    severity: int = TicketSeverity.NORMAL,
+) -> Ticket:
+    """Open a ticket for ``account``; numbers are sequential per tenant. Emails the tenant's support address."""
+    subject = _require(subject, "subject", _("Please enter a subject."))
+    description = _require(description, "description", _("Please describe the request."))
+    if category not in TicketCategory.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    if int(severity) not in TicketSeverity.values:
+        raise ValidationError({"severity": _("Choose a severity.")})
+    tenant = Tenant.objects.select_for_update().get(pk=account.tenant_id)  # serialises numbering per tenant
+    number = (Ticket.objects.filter(tenant=tenant).aggregate(m=Max("number"))["m"] or 1000) + 1
+    ticket = Ticket.objects.create(
+        tenant=tenant,
+        account=account,
+        number=number,
+        subject=subject[:200],
+        description=description,
+        category=category,
+        severity=int(severity),
+        created_by=user,
+    )
+    _after_commit(_email_support_new_ticket, ticket)
+    return ticket
+
+
+@transaction.atomic
+def ticket_comment_add(*, ticket: Ticket, user: User, body: str, attachment=None) -> TicketComment:
+    """A customer's note on their ticket (always public). Emails the tenant's support address."""
+    body = _require(body, "body", _("Please write a note."))
+    _check_attachment(attachment)
+    ticket = Ticket.objects.select_for_update().select_related("tenant", "account").get(pk=ticket.pk)
+    if not ticket.accepts_notes:
+        raise ValidationError({"body": _("This ticket is closed. Please open a new ticket.")})
+    comment = TicketComment(ticket=ticket, author=user, body=body, is_public=True)
+    if attachment:
+        comment.attachment = attachment
+    comment.save()
+    if ticket.status == TicketStatus.WAITING_ON_CUSTOMER:
+        _touch(ticket, status=TicketStatus.OPEN)
+    else:
+        _touch(ticket)
+    _after_commit(_email_support_customer_note, ticket, comment)
+    return comment
+
+
+@transaction.atomic
+def ticket_reopen(*, ticket: Ticket, user: User, reason: str = "") -> Ticket:
+    """The customer reopens a resolved ticket (with an optional public note)."""
+    ticket = Ticket.objects.select_for_update().select_related("tenant", "account").get(pk=ticket.pk)
+    if not ticket.can_reopen:
+        raise ValidationError(_("Only a resolved ticket can be reopened."))
+    body = (reason or "").strip() or _("The customer reopened this ticket.")
+    comment = TicketComment.objects.create(ticket=ticket, author=user, body=body, is_public=True)
+    _touch(ticket, status=TicketStatus.OPEN)
+    _after_commit(_email_support_customer_note, ticket, comment, reopened=True)
+    return ticket
+
+
+# --- staff --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_reply_staff(*, ticket: Ticket, author: User, body: str, is_public: bool, attachment=None) -> TicketComment:
+    """A staff reply (public: emailed to the customer) or an internal note (never shown or sent to customers)."""
+    body = _require(body, "reply", _("Please write the reply."))
+    _check_attachment(attachment)
+    comment = TicketComment(ticket=ticket, author=author, body=body, is_public=bool(is_public))
+    if attachment:
+        comment.attachment = attachment
+    comment.save()
+    _touch(ticket)
+    if comment.is_public:
+        _after_commit(_email_customer_reply, ticket, comment)
+    return comment
+
+
+@transaction.atomic
+def ticket_set_status(*, ticket: Ticket, status: str, by: User | None = None) -> Ticket:
+    """Change the status; the customer is emailed when it actually changes."""
+    if status not in TicketStatus.values:
+        raise ValidationError({"status": _("Choose a valid status.")})
+    old = ticket.status
+    if old == status:
+        return ticket
+    _touch(ticket, status=status)
+    _after_commit(_email_customer_status, ticket, old)
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(*, ticket: Ticket, assignee: User | None, by: User | None = None) -> Ticket:
+    """Assign the ticket to a staff member (or nobody). Opens a new ticket once someone owns it."""
+    if assignee is not None and not assignee.is_staff:
+        raise ValidationError({"assigned_to": _("Tickets can only be assigned to staff members.")})
+    if ticket.assigned_to_id != (assignee.pk if assignee else None):
+        _touch(ticket, assigned_to=assignee)
+    return ticket
+
+
+@transaction.atomic
+def ticket_update_staff(
+    *,
+    ticket: Ticket,
+    by: User,
+    category: str,
+    severity: int,
+    status: str,
+    assigned_to: User | None,
+    reply: str = "",
+    reply_is_public: bool = True,
+    attachment=None,
+) -> Ticket:
+    """One save of the staff edit screen: fields, assignment, optional reply or note, then the status."""
+    ticket = Ticket.objects.select_for_update().select_related("tenant", "account", "created_by").get(pk=ticket.pk)
+    if (ticket.category, ticket.severity) != (category, int(severity)):
+        _touch(ticket, category=category, severity=int(severity))
+    ticket_assign(ticket=ticket, assignee=assigned_to, by=by)
+    if (reply or "").strip() or attachment:
+        ticket_reply_staff(ticket=ticket, author=by, body=reply, is_public=reply_is_public, attachment=attachment)
+    ticket_set_status(ticket=ticket, status=status, by=by)
+    return ticket

@@ -1,0 +1,1 @@
+from .localstripe import localstripe, localstripe_url  # noqa: F401

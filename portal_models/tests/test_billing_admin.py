@@ -1,0 +1,159 @@
+"""Staff billing admin: listings, filters, export, actions through the services, audit log."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from openpyxl import load_workbook
+from wagtail.models import ModelLogEntry
+
+from portal_models.models import Invoice, InvoiceStatus, Payment
+from portal_models.services import billing
+from portal_models.tests.factories import AccountFactory, ContactFactory, UserFactory
+from portal_models.tests.factories_billing import seed_invoice
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/admin/portal_models/invoice/"
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def invoice():
+    account = AccountFactory(name="Test Inc.")
+    ContactFactory(account=account, email="ap@test.example", is_billing=True)
+    ContactFactory(account=account, email="tech@test.example", is_billing=False)
+    return seed_invoice(account)
+
+
+@pytest.mark.parametrize("model", ["account", "contact", "invoice", "creditmemo", "payment"])
+def test_listings_and_menu(client, staff, invoice, model):
+    billing.payment_record(account=invoice.account, method="check", amount=Decimal("10"), invoices=[invoice])
+    response = client.get(f"/admin/portal_models/{model}/")
+    assert response.status_code == 200
+    assert b"Billing" in client.get("/admin/").content
+
+
+def test_invoice_list_filters_and_search(client, staff, invoice):
+    other = billing.invoice_create(
+        account=invoice.account, number="777", lines=[{"description": "x", "unit_price": "5"}], due_date="2099-01-01"
+    )
+    overdue = client.get(BASE + "?overdue=yes").content.decode()
+    assert "10020" in overdue and ">777<" not in overdue
+    assert "10020" not in client.get(BASE + "?q=777").content.decode().split("<tbody")[1]
+    assert other.number in client.get(BASE + f"?tenant={invoice.tenant_id}").content.decode()
+
+
+def test_export_csv_and_xlsx(client, staff, invoice):
+    csv_response = client.get(BASE + "?export=csv&overdue=yes")
+    assert csv_response.status_code == 200
+    content = b"".join(csv_response.streaming_content).decode() if csv_response.streaming else csv_response.content
+    assert "10020" in str(content) and "6100.00" in str(content)
+    xlsx = client.get(BASE + "?export=xlsx")
+    data = b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert "10020" in [str(c.value) for c in sheet["C"]]
+
+
+def test_record_manual_payment(client, staff, invoice):
+    url = f"{BASE}record_payment/{invoice.pk}/"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"method": "check", "amount": "99999", "received_on": "2026-01-05"})
+    assert bad.status_code == 200 and not Payment.objects.exists()
+    response = client.post(
+        url, {"method": "check", "amount": "1000.00", "received_on": "2026-01-05", "reference": "#5521"}
+    )
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    assert (payment.reference, payment.recorded_by, payment.method) == ("#5521", staff, "check")
+    invoice.refresh_from_db()
+    assert invoice.amount_due == Decimal("5100.00") and invoice.status == InvoiceStatus.PARTIALLY_PAID
+    entry = ModelLogEntry.objects.get(action="portal.payment.record")
+    assert entry.user == staff
+
+
+def test_issue_emails_billing_contacts(client, staff, invoice):
+    invoice.status = InvoiceStatus.DRAFT
+    invoice.save()
+    assert client.post(f"{BASE}issue/{invoice.pk}/").status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN
+    assert [m.to for m in mail.outbox] == [["ap@test.example"]]
+    assert "10020" in mail.outbox[0].subject and "$6,100.00" in mail.outbox[0].body
+    assert ModelLogEntry.objects.filter(action="portal.invoice.issue", user=staff).exists()
+
+
+def test_void(client, staff, invoice):
+    assert client.get(f"{BASE}void/{invoice.pk}/").status_code == 200
+    assert client.post(f"{BASE}void/{invoice.pk}/").status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.VOID
+    assert ModelLogEntry.objects.filter(action="portal.invoice.void", user=staff).exists()
+
+
+def test_void_refused_with_payments(client, staff, invoice):
+    billing.payment_record(account=invoice.account, method="check", amount=Decimal("10"), invoices=[invoice])
+    response = client.post(f"{BASE}void/{invoice.pk}/", follow=True)
+    assert "cannot be voided" in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status != InvoiceStatus.VOID
+
+
+def test_create_invoice_with_inline_lines_recomputes_totals(client, staff, invoice):
+    data = {
+        "account": invoice.account_id,
+        "number": "10099",
+        "status": "open",
+        "invoice_date": "2026-01-01",
+        "due_date": "2026-01-31",
+        "terms": "Net 30",
+        "currency": "USD",
+        "notes": "",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "1",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-description": "Widget",
+        "lines-0-quantity": "2",
+        "lines-0-unit_price": "10.50",
+        "lines-0-kind": "item",
+        "lines-0-ORDER": "1",
+        "lines-0-position": "0",
+        "lines-1-description": "Gadget",
+        "lines-1-quantity": "1",
+        "lines-1-unit_price": "100",
+        "lines-1-kind": "item",
+        "lines-1-ORDER": "2",
+        "lines-1-position": "1",
+    }
+    response = client.post(BASE + "create/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    created = Invoice.objects.get(number="10099")
+    assert (created.tenant, created.total, created.amount_due) == (invoice.tenant, Decimal("121.00"), Decimal("121.00"))
+    assert ModelLogEntry.objects.filter(action="wagtail.create", user=staff).exists()
+    dup = client.post(BASE + "create/", data)
+    assert dup.status_code == 200 and "already has an invoice with this number" in dup.content.decode()
+
+
+def test_every_listing_goes_through_the_scoping_helper(monkeypatch, client, staff, invoice):
+    from portal_models.admin import scoping
+
+    monkeypatch.setattr(scoping, "admin_queryset", lambda request, qs: qs.none())
+    for model in ("account", "contact", "invoice", "creditmemo", "payment"):
+        html = client.get(f"/admin/portal_models/{model}/").content.decode()
+        assert "Test Inc." not in html and "10020" not in html
+    assert client.get(f"{BASE}void/{invoice.pk}/").status_code == 404
+
+
+def test_payments_are_inspect_only(client, staff, invoice):
+    payment = billing.payment_record(account=invoice.account, method="check", amount=Decimal("10"), invoices=[invoice])
+    assert client.get(f"/admin/portal_models/payment/inspect/{payment.pk}/").status_code == 200
+    assert client.get(f"/admin/portal_models/payment/edit/{payment.pk}/").status_code in (302, 403)
+    assert client.get("/admin/portal_models/payment/create/").status_code in (302, 403)

@@ -1,0 +1,342 @@
+"""Card payments against a real localstripe server: fees, webhook recording, declines, 3-D Secure, outages."""
+
+import os
+import threading
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from portal_models.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, StripeEvent
+from portal_models.services import billing
+from portal_models.services import payments as svc
+from portal_models.tests.factories import AccountFactory, LoginContactFactory, TenantFactory
+
+from .localstripe import CardRefused, free_port
+
+SEED_LINES = [
+    {"description": "QMS Web Subscription", "unit_price": "1600.00"},
+    {"description": "QMS Software Training Package", "unit_price": "3000.00"},
+    {"description": "QMS Initial Implementation & Configuration", "unit_price": "1500.00"},
+]
+
+
+def make_invoice(account, number, amount=None, lines=None, due=None):
+    return billing.invoice_create(
+        account=account,
+        number=number,
+        lines=lines or [{"description": "Service", "unit_price": str(amount)}],
+        invoice_date=date(2022, 8, 26),
+        due_date=due or date(2022, 9, 26),
+    )
+
+
+@pytest.fixture
+def seed_invoice(customer_a):
+    return make_invoice(customer_a.account, "10020", lines=SEED_LINES)
+
+
+# --- Fee policy ----------------------------------------------------------------------------------
+
+
+class TestFee:
+    def test_exactly_the_threshold_has_no_fee(self, db):
+        account = AccountFactory()
+        quote = svc.payment_quote(account=account, invoice_ids=[make_invoice(account, "1", "5000.00").pk])
+        assert (quote.fee, quote.total, quote.fee_parts) == (Decimal("0.00"), Decimal("5000.00"), {})
+
+    def test_one_cent_over_the_threshold_has_the_fee(self, db):
+        account = AccountFactory()
+        quote = svc.payment_quote(account=account, invoice_ids=[make_invoice(account, "1", "5000.01").pk])
+        assert quote.fee == Decimal("150.00")
+        assert quote.total == Decimal("5150.01")
+
+    def test_seed_invoice_fee(self, seed_invoice):
+        quote = svc.payment_quote(account=seed_invoice.account, invoice_ids=[seed_invoice.pk])
+        assert (quote.subtotal, quote.fee, quote.total) == (Decimal("6100.00"), Decimal("183.00"), Decimal("6283.00"))
+
+    def test_several_invoices_share_the_fee_in_proportion(self, db):
+        account = AccountFactory()
+        a = make_invoice(account, "1", "3000.00")
+        b = make_invoice(account, "2", "2500.00")
+        quote = svc.payment_quote(account=account)  # all open invoices
+        assert quote.subtotal == Decimal("5500.00") and quote.fee == Decimal("165.00")
+        assert quote.fee_parts == {a.pk: Decimal("90.00"), b.pk: Decimal("75.00")}
+
+    def test_partial_selection_is_below_the_threshold(self, db):
+        account = AccountFactory()
+        a = make_invoice(account, "1", "3000.00")
+        make_invoice(account, "2", "2500.00")
+        quote = svc.payment_quote(account=account, invoice_ids=[a.pk])
+        assert (quote.total, quote.fee) == (Decimal("3000.00"), Decimal("0.00"))
+
+    def test_zero_decimal_currency(self, db):
+        tenant = TenantFactory(currency="JPY", card_fee_threshold=Decimal("500000"))
+        account = AccountFactory(tenant=tenant)
+        invoice = make_invoice(account, "1", "600001")
+        quote = svc.payment_quote(account=account, invoice_ids=[invoice.pk])
+        assert quote.fee == Decimal("18000") and quote.total == Decimal("618001")
+
+    def test_other_currency_and_policy(self, db):
+        tenant = TenantFactory(currency="EUR", card_fee_percent=Decimal("2.50"), card_fee_threshold=Decimal("1000"))
+        account = AccountFactory(tenant=tenant)
+        invoice = make_invoice(account, "1", "1234.56")
+        assert svc.payment_quote(account=account, invoice_ids=[invoice.pk]).fee == Decimal("30.86")
+
+    def test_no_fee_policy(self, db):
+        tenant = TenantFactory(card_fee_percent=Decimal("0"))
+        account = AccountFactory(tenant=tenant)
+        invoice = make_invoice(account, "1", "9000.00")
+        assert svc.payment_quote(account=account, invoice_ids=[invoice.pk]).fee == Decimal("0.00")
+
+    def test_another_accounts_invoice_cannot_be_quoted(self, seed_invoice):
+        with pytest.raises(ValidationError):
+            svc.payment_quote(account=AccountFactory(), invoice_ids=[seed_invoice.pk])
+
+
+# --- Paying, recording from the webhook ----------------------------------------------------------
+
+
+def start_payment(localstripe, invoice, number="4242424242424242", *, save_card=False, nonce="n1"):
+    account = invoice.account
+    secret = svc.setup_intent_start(account=account, contact=None, nonce=nonce)
+    pm = localstripe.confirm_setup(secret, number)
+    user = account.contacts.first().user if account.contacts.exists() else None
+    return svc.payment_start(
+        account=account,
+        user=user,
+        payer_name="John Doe",
+        invoice_ids=[invoice.pk],
+        payment_method_id=pm,
+        save_card=save_card,
+        nonce=nonce,
+    )
+
+
+def assert_unchanged(invoice):
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
+    assert not invoice.lines.filter(kind=InvoiceLine.Kind.CARD_FEE).exists()
+    assert not Payment.objects.filter(status=Payment.Status.SUCCEEDED).exists()
+
+
+class TestWebhook:
+    def test_bad_signature_is_refused_and_records_nothing(self, client, localstripe, seed_invoice):
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        response = localstripe.deliver(client, event, secret="whsec_wrong")
+        assert response.status_code == 400
+        response = client.post("/stripe/webhook/", data=b"{}", content_type="application/json")
+        assert response.status_code == 400
+        assert not StripeEvent.objects.exists() and not Payment.objects.exists()
+        assert_unchanged(seed_invoice)
+
+    def test_same_event_twenty_times_records_one_payment(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
+    ):
+        start = start_payment(localstripe, seed_invoice)
+        assert start.intent.succeeded and start.quote.total == Decimal("6283.00")
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        with django_capture_on_commit_callbacks(execute=True):
+            for _ in range(20):
+                assert localstripe.deliver(client, event).status_code == 200
+        payment = Payment.objects.get()
+        assert (payment.amount, payment.fee_amount, payment.status) == (
+            Decimal("6283.00"),
+            Decimal("183.00"),
+            Payment.Status.SUCCEEDED,
+        )
+        assert (payment.card_last4, payment.payer_name) == ("4242", "John Doe")
+        assert StripeEvent.objects.get().payment == payment
+        seed_invoice.refresh_from_db()
+        assert seed_invoice.status == InvoiceStatus.PAID
+        assert (seed_invoice.total, seed_invoice.amount_paid, seed_invoice.amount_due) == (
+            Decimal("6283.00"),
+            Decimal("6283.00"),
+            Decimal("0.00"),
+        )
+        fee = seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE)
+        assert (fee.description, fee.line_total) == ("Credit Card Fee", Decimal("183.00"))
+        assert payment.allocations.get().amount == Decimal("6283.00")
+        # the receipt went to the payer / billing contacts
+        assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
+
+    def test_a_tampered_amount_is_recorded_for_review_without_fee(self, client, localstripe, seed_invoice):
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        event["data"]["object"]["metadata"]["fee"] = "0.00"
+        localstripe.deliver(client, event)
+        payment = Payment.objects.get()
+        assert payment.notes and payment.fee_amount == 0
+        assert not seed_invoice.lines.filter(kind=InvoiceLine.Kind.CARD_FEE).exists()
+
+    def test_card_asked_to_be_saved_is_kept_as_default(self, client, localstripe, seed_invoice):
+        start = start_payment(localstripe, seed_invoice, save_card=True)
+        localstripe.deliver(client, localstripe.event("payment_intent.succeeded", start.intent.id))
+        method = PaymentMethod.objects.get(account=seed_invoice.account)
+        assert (method.last4, method.is_default) == ("4242", True)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="concurrent deliveries need PostgreSQL"
+)
+def test_twenty_concurrent_deliveries_record_one_payment(localstripe):
+    contact = LoginContactFactory(account=AccountFactory())
+    invoice = make_invoice(contact.account, "10020", lines=SEED_LINES)
+    start = start_payment(localstripe, invoice)
+    event = localstripe.event("payment_intent.succeeded", start.intent.id)
+    barrier = threading.Barrier(20)
+    codes = []
+
+    def deliver():
+        from django.db import connection
+
+        barrier.wait()
+        codes.append(localstripe.deliver(Client(), event).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * 20
+    assert Payment.objects.count() == 1 and StripeEvent.objects.count() == 1
+    invoice.refresh_from_db()
+    assert invoice.amount_paid == Decimal("6283.00") and invoice.lines.filter(kind="card_fee").count() == 1
+
+
+class TestDeclinesAndAuthentication:
+    def test_card_declined_at_setup_never_reaches_us(self, localstripe, seed_invoice):
+        secret = svc.setup_intent_start(account=seed_invoice.account, contact=None, nonce="x")
+        with pytest.raises(CardRefused, match="declined"):
+            localstripe.confirm_setup(secret, "4000000000000002")
+        assert_unchanged(seed_invoice)
+
+    def test_declined_card_gets_a_clear_message_and_changes_nothing(self, localstripe, seed_invoice):
+        svc.customer_ensure(account=seed_invoice.account)
+        pm = localstripe.create_card("4000000000000002")
+        with pytest.raises(svc.PaymentDeclined, match="Your card was declined"):
+            svc.payment_start(
+                account=seed_invoice.account,
+                user=None,
+                payer_name="John Doe",
+                invoice_ids=[seed_invoice.pk],
+                payment_method_id=pm,
+                save_card=True,
+                nonce="d",
+            )
+        assert_unchanged(seed_invoice)
+        assert not PaymentMethod.objects.exists() and not Payment.objects.exists()
+
+    def test_declined_charge_records_the_failure(self, client, localstripe, seed_invoice):
+        with pytest.raises(svc.PaymentDeclined) as exc:
+            start_payment(localstripe, seed_invoice, "4000000000000341")
+        assert "declined" in str(exc.value)
+        failed = [
+            e
+            for e in localstripe.events_all("payment_intent.payment_failed")
+            if e["data"]["object"]["metadata"].get("portal_account_id") == str(seed_invoice.account_id)
+        ]
+        assert failed
+        localstripe.deliver(client, failed[-1])
+        payment = Payment.objects.get()
+        assert payment.status == Payment.Status.FAILED and "declined" in payment.failure_reason
+        assert_unchanged(seed_invoice)
+
+    def test_three_d_secure_completed(self, client, localstripe, seed_invoice):
+        start = start_payment(localstripe, seed_invoice, "4000002500003155")
+        assert start.intent.requires_action and start.intent.client_secret
+        assert svc.payment_outcome(account=seed_invoice.account, intent_id=start.intent.id).state == "processing"
+        localstripe.authenticate_payment(start.intent.client_secret, success=True)
+        localstripe.deliver(client, localstripe.event("payment_intent.succeeded", start.intent.id))
+        outcome = svc.payment_outcome(account=seed_invoice.account, intent_id=start.intent.id)
+        assert outcome.state == "succeeded" and outcome.payment.amount == Decimal("6283.00")
+        seed_invoice.refresh_from_db()
+        assert seed_invoice.status == InvoiceStatus.PAID
+
+    def test_three_d_secure_cancelled(self, localstripe, seed_invoice):
+        start = start_payment(localstripe, seed_invoice, "4000002500003155")
+        localstripe.authenticate_payment(start.intent.client_secret, success=False)
+        outcome = svc.payment_outcome(account=seed_invoice.account, intent_id=start.intent.id)
+        assert outcome.state == "failed" and "3-D Secure" in outcome.message
+        assert not localstripe.events("payment_intent.succeeded", start.intent.id)
+        assert_unchanged(seed_invoice)
+
+
+class TestServiceUnavailable:
+    def test_unreachable_stripe_records_nothing(self, settings, seed_invoice):
+        settings.STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"
+        with pytest.raises(svc.PaymentServiceUnavailable, match="payment service is unavailable"):
+            svc.payment_start(
+                account=seed_invoice.account,
+                user=None,
+                payer_name="x",
+                invoice_ids=[seed_invoice.pk],
+                payment_method_id="pm_123",
+                save_card=False,
+                nonce="u",
+            )
+        assert_unchanged(seed_invoice)
+        seed_invoice.account.refresh_from_db()
+        assert seed_invoice.account.stripe_customer_id == ""
+
+
+# --- Refunds and autopay -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def paid(client, localstripe, seed_invoice):
+    start = start_payment(localstripe, seed_invoice)
+    localstripe.deliver(client, localstripe.event("payment_intent.succeeded", start.intent.id))
+    return Payment.objects.get()
+
+
+class TestRefunds:
+    def test_partial_then_full_refund(self, paid, seed_invoice):
+        payment = svc.payment_refund(payment=paid, amount=Decimal("283.00"))
+        assert (payment.status, payment.refunded_amount) == (Payment.Status.PARTIALLY_REFUNDED, Decimal("283.00"))
+        seed_invoice.refresh_from_db()
+        assert (seed_invoice.status, seed_invoice.amount_due) == (InvoiceStatus.PARTIALLY_PAID, Decimal("283.00"))
+        payment = svc.payment_refund(payment=payment, amount=Decimal("6000.00"))
+        assert payment.status == Payment.Status.REFUNDED
+        seed_invoice.refresh_from_db()
+        assert seed_invoice.status == InvoiceStatus.OPEN and seed_invoice.amount_due == Decimal("6283.00")
+
+    def test_refund_more_than_paid_is_refused(self, paid):
+        with pytest.raises(ValidationError):
+            svc.payment_refund(payment=paid, amount=Decimal("7000.00"))
+        paid.refresh_from_db()
+        assert paid.refunded_amount == 0
+
+    def test_replayed_refund_totals_change_nothing_twice(self, paid):
+        svc.payment_apply_refund_total(payment=paid, refunded_total=Decimal("100.00"))
+        svc.payment_apply_refund_total(payment=paid, refunded_total=Decimal("100.00"))
+        svc.payment_apply_refund_total(payment=paid, refunded_total=Decimal("50.00"))  # out of order
+        paid.refresh_from_db()
+        assert paid.refunded_amount == Decimal("100.00")
+        assert Invoice.objects.get().amount_due == Decimal("100.00")
+
+
+class TestAutopay:
+    def test_autopay_needs_a_default_card(self, seed_invoice):
+        with pytest.raises(ValidationError):
+            svc.autopay_set(account=seed_invoice.account, enabled=True)
+
+    def test_charges_due_invoices_once(self, localstripe, customer_a):
+        account = customer_a.account
+        invoice = make_invoice(account, "A1", "120.00", due=date.today() - timedelta(days=1))
+        make_invoice(account, "A2", "80.00", due=date.today() + timedelta(days=10))
+        secret = svc.setup_intent_start(account=account, contact=None, nonce="a")
+        svc.payment_method_add(account=account, payment_method_id=localstripe.confirm_setup(secret, "4242424242424242"))
+        svc.autopay_set(account=account, enabled=True)
+        report = svc.autopay_charge_due()
+        assert len(report.charged) == 1 and not report.failed
+        invoice.refresh_from_db()
+        assert invoice.status == InvoiceStatus.PAID
+        assert svc.autopay_charge_due().charged == []
+        assert Payment.objects.count() == 1

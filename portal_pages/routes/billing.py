@@ -1,0 +1,259 @@
+"""Customer billing screens: dashboard widgets, invoices, payments, statement, contacts, company settings.
+
+Handlers parse input, call one selector or service, render. Every object goes through portal_models.access.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal_models import access
+from portal_models.models import Contact, Payment
+from portal_models.selectors import billing as billing_selectors
+from portal_models.services import billing as billing_services
+
+from ..billing_forms import CompanyAddressForm, ContactForm, StatementForm
+from ..pdf import image_data_uri, render_pdf
+from .base import PortalRoutesBase, customer_route
+
+PAGE_SIZE = 20
+CSV_COLUMNS = ("Number", "Status", "Invoice date", "Due date", "Terms", "Total", "Paid", "Amount due", "Currency")
+
+
+def _page(request, items, *, per_page: int = PAGE_SIZE):
+    """One page of ``items``; a page number that is not a number or out of range falls back with a message."""
+    paginator = Paginator(items, per_page)
+    raw = request.GET.get("page", "1")
+    page = paginator.get_page(raw)
+    if str(page.number) != raw and "page" in request.GET:
+        messages.info(request, _("There is no page “%(page)s”; showing page %(n)s.") % {"page": raw, "n": page.number})
+    return page
+
+
+def _querystring_without(request, *keys: str) -> str:
+    params = request.GET.copy()
+    for key in keys:
+        params.pop(key, None)
+    return params.urlencode()
+
+
+class BillingRoutes(PortalRoutesBase):
+    # --- helpers ---------------------------------------------------------------------------------
+    def optional_route_url(self, name: str, *args, request=None) -> str:
+        """The URL of a screen that another feature may provide ("" when this build lacks it)."""
+        try:
+            return self.route_url(name, *args, request=request)
+        except NoReverseMatch:
+            return ""
+
+    def dashboard_context(self, request, portal) -> dict:
+        context = super().dashboard_context(request, portal)
+        context["billing"] = billing_selectors.dashboard_summary(account=portal.account)
+        context["pay_balance_url"] = self._pay_balance_url(request, portal)
+        return context
+
+    def _pay_balance_url(self, request, portal) -> str:
+        return (
+            self.optional_route_url("pay_balance", request=request) if portal.has(access.PortalPermission.PAY) else ""
+        )
+
+    def _invoice(self, portal, pk):
+        return access.get_object_or_404(
+            billing_selectors.invoice_detail_queryset(
+                queryset=billing_selectors.invoices_visible(account=portal.account)
+            ),
+            portal=portal,
+            pk=pk,
+        )
+
+    # --- invoices --------------------------------------------------------------------------------
+    @customer_route(r"^invoices/$", name="invoices")
+    def invoices(self, request, portal):
+        filterset = billing_selectors.invoice_list(
+            queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+        )
+        invoices = filterset.qs
+        page = _page(request, invoices)
+        return self.render_portal(
+            request,
+            "theme/portal/billing/invoice_list.html",
+            {
+                "filter": filterset,
+                "page_obj": page,
+                "invoices": page.object_list,
+                "sort": request.GET.get("sort", ""),
+                "querystring": _querystring_without(request, "page"),
+                "sort_querystring": _querystring_without(request, "page", "sort"),
+                "export_querystring": _querystring_without(request, "page"),
+                "pay_balance_url": self._pay_balance_url(request, portal),
+                "balance_due": billing_selectors.account_balance(account=portal.account),
+            },
+        )
+
+    @customer_route(r"^invoices/export/$", name="invoices_export", nav="invoices")
+    def invoices_export(self, request, portal):
+        filterset = billing_selectors.invoice_list(
+            queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+        )
+        if filterset.is_bound and not filterset.is_valid():
+            messages.error(request, _("The export could not be made: correct the filters first."))
+            return redirect(self.route_url("invoices", request=request) + "?" + request.GET.urlencode())
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="invoices-{portal.account.number}-{stamp}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        for inv in filterset.qs.iterator(chunk_size=500):
+            writer.writerow(
+                [
+                    inv.number,
+                    inv.display_status,
+                    inv.invoice_date.isoformat(),
+                    inv.due_date.isoformat(),
+                    inv.terms,
+                    inv.total,
+                    inv.amount_paid,
+                    inv.amount_due,
+                    inv.currency,
+                ]
+            )
+        return response
+
+    @customer_route(r"^invoices/(?P<pk>\d+)/$", name="invoice", nav="invoices")
+    def invoice(self, request, portal, pk):
+        invoice = self._invoice(portal, pk)
+        pay_url = ""
+        if invoice.is_payable and portal.has(access.PortalPermission.PAY):
+            pay_url = self.optional_route_url("pay_invoice", invoice.pk, request=request)
+        return self.render_portal(
+            request, "theme/portal/billing/invoice_detail.html", {"invoice": invoice, "pay_url": pay_url}
+        )
+
+    @customer_route(r"^invoices/(?P<pk>\d+)/pdf/$", name="invoice_pdf", nav="invoices")
+    def invoice_pdf(self, request, portal, pk):
+        invoice = self._invoice(portal, pk)
+        pdf = render_pdf(
+            "theme/portal/billing/pdf/invoice.html",
+            {"invoice": invoice, "tenant": self.tenant, "home": self, "logo": image_data_uri(self.logo)},
+            request=request,
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+        return response
+
+    # --- payments --------------------------------------------------------------------------------
+    @customer_route(r"^payments/$", name="payments")
+    def payments(self, request, portal):
+        page = _page(request, billing_selectors.payments_visible(account=portal.account))
+        return self.render_portal(
+            request,
+            "theme/portal/billing/payment_list.html",
+            {"page_obj": page, "payments": page.object_list, "querystring": ""},
+        )
+
+    @customer_route(r"^payments/(?P<pk>\d+)/$", name="payment", nav="payments")
+    def payment(self, request, portal, pk):
+        payment = access.get_object_or_404(
+            billing_selectors.payment_detail_queryset(queryset=Payment.objects.all()), portal=portal, pk=pk
+        )
+        return self.render_portal(request, "theme/portal/billing/payment_detail.html", {"payment": payment})
+
+    # --- statement of account --------------------------------------------------------------------
+    @customer_route(r"^statement/$", name="statement", nav="invoices")
+    def statement(self, request, portal):
+        form = StatementForm(request.GET if "date_from" in request.GET else None, initial=StatementForm.initial_range())
+        if form.is_bound and form.is_valid():
+            statement = billing_selectors.statement_of_account(
+                account=portal.account, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
+            )
+            pdf = render_pdf(
+                "theme/portal/billing/pdf/statement.html",
+                {"statement": statement, "tenant": self.tenant, "home": self, "logo": image_data_uri(self.logo)},
+                request=request,
+            )
+            response = HttpResponse(pdf, content_type="application/pdf")
+            name = f"statement-{portal.account.number}-{statement.date_from}-{statement.date_to}.pdf"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        return self.render_portal(
+            request, "theme/portal/billing/statement.html", {"form": form}, status=400 if form.is_bound else 200
+        )
+
+    # --- contacts --------------------------------------------------------------------------------
+    @customer_route(r"^contacts/$", name="contacts")
+    def contacts(self, request, portal):
+        return self.render_portal(
+            request,
+            "theme/portal/billing/contact_list.html",
+            {
+                "contacts": billing_selectors.contacts_of(account=portal.account),
+                "can_manage": portal.has(access.PortalPermission.MANAGE_CONTACTS),
+            },
+        )
+
+    @customer_route(r"^contacts/new/$", name="contact_new", nav="contacts")
+    def contact_new(self, request, portal):
+        return self._contact_form(request, portal, contact=None)
+
+    @customer_route(r"^contacts/(?P<pk>\d+)/edit/$", name="contact_edit", nav="contacts")
+    def contact_edit(self, request, portal, pk):
+        contact = access.get_object_or_404(
+            Contact.objects.all(), portal=portal, pk=pk, permission=access.PortalPermission.MANAGE_CONTACTS
+        )
+        return self._contact_form(request, portal, contact=contact)
+
+    def _contact_form(self, request, portal, *, contact):
+        portal.require(access.PortalPermission.MANAGE_CONTACTS)
+        form = ContactForm(request.POST or None, instance=contact)
+        if request.method == "POST" and form.is_valid():
+            try:
+                saved = billing_services.contact_save(
+                    account=portal.account,
+                    data=form.cleaned_data,
+                    contact=Contact.objects.get(pk=contact.pk) if contact else None,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Contact %(name)s saved.") % {"name": saved.full_name})
+                return redirect(self.route_url("contacts", request=request))
+        return self.render_portal(
+            request,
+            "theme/portal/billing/contact_form.html",
+            {"form": form, "contact": contact},
+            status=400 if form.is_bound and form.errors else 200,
+        )
+
+    # --- settings --------------------------------------------------------------------------------
+    @customer_route(r"^settings/$", name="settings")
+    def settings(self, request, portal):
+        can_edit = portal.has(access.PortalPermission.MANAGE_CONTACTS)
+        account = portal.account
+        if request.method == "POST":
+            if not can_edit:
+                return HttpResponseNotAllowed(["GET"])
+            form = CompanyAddressForm(request.POST, instance=type(account).objects.get(pk=account.pk))
+            if form.is_valid():
+                billing_services.account_update_address(account=account, data=form.cleaned_data)
+                messages.success(request, _("Your company address has been saved."))
+                return redirect(self.route_url("settings", request=request))
+        else:
+            form = CompanyAddressForm(instance=account)
+        return self.render_portal(
+            request,
+            "theme/portal/billing/settings.html",
+            {
+                "form": form,
+                "can_edit": can_edit,
+                "account": account,
+                "logins": [c for c in billing_selectors.contacts_of(account=account) if c.can_login],
+            },
+            status=400 if form.is_bound and form.errors else 200,
+        )

@@ -1,0 +1,173 @@
+"""Seed 000's journey in headless Chromium: John Doe pays invoice 10020 ($6,100.00) by card through the wizard,
+against a running portal (live_server) and a running localstripe that delivers its signed webhook to it."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from wagtail.models import Locale, Page, Site
+
+from portal_models.gateways import stripe as gateway
+from portal_models.models import InvoiceLine, InvoiceStatus, Payment, StripeEvent
+from portal_models.services import billing
+from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
+from portal_models.tests.localstripe import localstripe, localstripe_url  # noqa: F401
+from portal_pages.tests.factories import make_portal
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+SEED_LINES = [
+    {"description": "QMS Web Subscription", "unit_price": "1600.00"},
+    {"description": "QMS Software Training Package", "unit_price": "3000.00"},
+    {"description": "QMS Initial Implementation & Configuration", "unit_price": "1500.00"},
+]
+
+
+@pytest.fixture
+def webhook_to_live_server(live_server, localstripe):  # noqa: F811
+    url = live_server.url.replace("localhost", "127.0.0.1") + "/stripe/webhook/"
+    gateway.webhook_register_localstripe(url=url)
+    yield localstripe
+    gateway.webhook_register_localstripe(url="http://127.0.0.1:9/closed/")  # nothing after this test
+
+
+def wagtail_root():
+    """Transactional tests flush the tree the migrations made: put back the root page and default site."""
+    if not Page.objects.exists():
+        Locale.objects.get_or_create(language_code="en")
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+        Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
+
+
+@pytest.fixture
+def seed(transactional_db):
+    wagtail_root()
+    home = make_portal(name="QT9 Software", slug="qt9", primary="#0b4f8a", accent="#16a34a")
+    account = AccountFactory(tenant=home.tenant, name="Test Inc.", city="Aurora", state="IL")
+    john = LoginContactFactory(
+        account=account,
+        first_name="John",
+        last_name="Doe",
+        email="johndoe@test.com",
+        business_phone="1234567890",
+        is_billing=True,
+    )
+    invoice = billing.invoice_create(
+        account=account,
+        number="10020",
+        lines=SEED_LINES,
+        invoice_date=date(2022, 8, 26),
+        due_date=date(2022, 9, 26),
+    )
+    return home, john, invoice
+
+
+def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server, seed, page, screenshot):
+    home, john, invoice = seed
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+
+    # Step 1: billing, prefilled from the contact
+    page.wait_for_url("**/qt9/pay/billing/")
+    assert page.get_by_label("First name").input_value() == "John"
+    assert page.get_by_label("Email").input_value() == "johndoe@test.com"
+    assert page.get_by_test_id("summary-total").inner_text() == "$6,283.00"
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    screenshot(page, "pay-1-billing")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "pay-1-billing-phone")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.get_by_test_id("next-step").click()
+
+    # Step 2: the card, in (localstripe's) Stripe Card Element
+    page.wait_for_url("**/qt9/pay/payment/")
+    element = page.get_by_test_id("card-element")
+    element.locator("input[placeholder=number]").fill("4242424242424242")
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    element.locator("input[placeholder=postal_code]").fill("10001")
+    screenshot(page, "pay-2-payment")
+    page.get_by_test_id("next-step").click()
+
+    # Step 3: confirm — amount, fee, source, authorizing user, brand and last 4
+    page.wait_for_url("**/qt9/pay/confirm/")
+    assert page.get_by_test_id("confirm-amount").inner_text() == "$6,283.00"
+    assert page.get_by_test_id("confirm-fee").inner_text() == "$183.00"
+    assert page.get_by_test_id("confirm-card").inner_text().endswith("4242")
+    assert "John Doe" in page.get_by_test_id("confirm-form").inner_text()
+    page.get_by_test_id("authorize-payment").click()  # not authorized yet: refused, nothing charged
+    page.get_by_text("Check this box to authorize the payment.").wait_for()
+    page.get_by_label("Payment details are correct and I authorize this payment.").check()
+    screenshot(page, "pay-3-confirm")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "pay-3-confirm-phone")
+    page.set_viewport_size({"width": 1280, "height": 860})
+    page.get_by_test_id("authorize-payment").click()
+
+    # Processing until the signed webhook has recorded the payment, then the result
+    page.wait_for_url("**/qt9/pay/result/pi_*/")
+    if page.get_by_test_id("payment-result").get_attribute("data-state") == "processing":
+        screenshot(page, "pay-4-processing")
+    page.wait_for_selector("[data-testid=payment-result][data-state=succeeded]", timeout=20_000)
+    screenshot(page, "pay-5-result")
+    assert "$6,283.00 was charged to your card." in page.content()
+
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.PAID
+    assert (invoice.total, invoice.amount_paid, invoice.amount_due) == (
+        Decimal("6283.00"),
+        Decimal("6283.00"),
+        Decimal("0.00"),
+    )
+    fee = invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE)
+    assert (fee.description, fee.line_total) == ("Credit Card Fee", Decimal("183.00"))
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.fee_amount, payment.card_last4, payment.payer_name) == (
+        Decimal("6283.00"),
+        Decimal("183.00"),
+        "4242",
+        "John Doe",
+    )
+    assert payment.allocations.get().invoice == invoice
+    assert StripeEvent.objects.filter(type="payment_intent.succeeded", payment=payment).count() == 1
+
+    # the printable receipt
+    page.get_by_role("link", name="View / print receipt").click()
+    page.wait_for_url("**/qt9/payments/*/receipt/")
+    screenshot(page, "pay-6-receipt")
+    assert "$6,283.00" in page.content()
+
+    # paying again: nothing left to pay
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    assert "nothing left to pay" in page.content()
+
+
+def test_declined_card_shows_a_clear_message(live_server, webhook_to_live_server, seed, page, screenshot):
+    home, john, invoice = seed
+    page.goto(f"{live_server.url}/qt9/invoices/{invoice.pk}/pay/")
+    page.get_by_label("Email").fill(john.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/pay/billing/")
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/qt9/pay/payment/")
+    element = page.get_by_test_id("card-element")
+    element.locator("input[placeholder=number]").fill("4000000000000002")
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    page.get_by_test_id("next-step").click()
+    error = page.locator("#card-errors")
+    error.wait_for(state="visible")
+    assert "Your card was declined." in error.inner_text()
+    screenshot(page, "pay-2-declined")
+    assert page.url.endswith("/qt9/pay/payment/")
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
+    assert not Payment.objects.exists()
