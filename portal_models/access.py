@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from .models import Account, Case, CasePermission, CaseRole, Contact, Grant, Tenant, User
@@ -147,3 +147,77 @@ def get_case_or_404(portal: PortalContext, pk, permission: str = CasePermission.
     if CasePermission.VIEW_CASE not in permissions or permission not in permissions:
         raise Http404("Not found.")
     return case, permissions
+
+
+# --- Documents -------------------------------------------------------------------------------------
+
+
+def visible_documents(portal: PortalContext) -> QuerySet:
+    """THE document rule: the Wagtail documents the active account may see and download.
+
+    Tenant-wide documents (the tenant's collection), documents of the products the account
+    has through its services, and documents for this account alone (its own collection).
+    Contacts without the "can see documents" right see none.
+    """
+    from wagtail.documents import get_document_model
+
+    from .models import PortalCollection, Service
+
+    documents = get_document_model().objects.all()
+    if not portal.has(PortalPermission.SEE_DOCUMENTS):
+        return documents.none()
+    products = Service.objects.filter(account=portal.account).values("product_id")
+    collections = PortalCollection.objects.filter(tenant=portal.tenant).filter(
+        Q(product__isnull=True, account__isnull=True) | Q(product__in=products) | Q(account=portal.account)
+    )
+    return documents.filter(collection__in=collections.values("collection_id"))
+
+
+def visible_uploads(portal: PortalContext) -> QuerySet:
+    """The customer's own uploads ("My documents") of the active account."""
+    from .models import CustomerUpload
+
+    if not portal.has(PortalPermission.SEE_DOCUMENTS):
+        return CustomerUpload.objects.none()
+    return scope(CustomerUpload.objects.all(), portal=portal)
+
+
+def document_tenant(document) -> Tenant | None:
+    """The tenant whose portal a Wagtail document belongs to (None for documents outside every portal)."""
+    from .models import PortalCollection
+
+    scope_ = PortalCollection.objects.filter(collection_id=document.collection_id).select_related("tenant").first()
+    return scope_.tenant if scope_ else None
+
+
+class DownloadDecision:
+    ALLOW = "allow"
+    SIGN_IN = "sign_in"
+    NOT_FOUND = "not_found"
+
+
+def can_download_document(request, document, *, tenant: Tenant | None = None) -> str:
+    """May this request download ``document`` (a Wagtail document or a CustomerUpload)?
+
+    Staff with admin access may; a customer may when the document is visible to their active
+    account on the document's tenant; an anonymous visitor must sign in; anyone else gets 404.
+    """
+    from .models import CustomerUpload
+
+    user = request.user
+    if user.is_authenticated and user.is_active and user.has_perm("wagtailadmin.access_admin"):
+        return DownloadDecision.ALLOW
+    if isinstance(document, CustomerUpload):
+        tenant = document.account.tenant
+    elif tenant is None:
+        tenant = document_tenant(document)
+    if not user.is_authenticated:
+        return DownloadDecision.SIGN_IN
+    if tenant is None:
+        return DownloadDecision.NOT_FOUND
+    try:
+        portal = portal_context(request, tenant=tenant)
+    except NotSignedIn:
+        return DownloadDecision.NOT_FOUND
+    visible = visible_uploads(portal) if isinstance(document, CustomerUpload) else visible_documents(portal)
+    return DownloadDecision.ALLOW if visible.filter(pk=document.pk).exists() else DownloadDecision.NOT_FOUND

@@ -8,6 +8,7 @@ from wagtail_modeladmin.options import modeladmin_register
 from .admin import (
     billing,  # noqa: F401
     cases,  # noqa: F401  (Cases menu, case roles snippet, role assignment)
+    documents,  # noqa: F401
     payments,  # noqa: F401  (refunds through Stripe, payment inspect details)
 )
 from .admin import identity as identity_admin

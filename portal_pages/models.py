@@ -14,10 +14,12 @@ from wagtail.models import Page
 from portal_models.models import Tenant
 
 from .blocks import ContentStreamBlock, LinkBlock
+from .blocks_documents import LibrarySectionBlock, resolve_sections
 from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
 from .routes.cases import CaseRoutes
 from .routes.dashboard import DashboardRoutes
+from .routes.documents import DocumentRoutes
 from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
 from .routes.tickets import TicketRoutes
@@ -49,6 +51,7 @@ class PortalHomePage(
     PaymentRoutes,
     TicketRoutes,
     CaseRoutes,
+    DocumentRoutes,
     RoutablePageMixin,
     Page,
 ):
@@ -67,7 +70,12 @@ class PortalHomePage(
     footer_links = StreamField([("link", LinkBlock())], blank=True)
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
-    subpage_types = ["portal_pages.PortalLoginPage", "portal_pages.PortalRegistrationPage", "portal_pages.ContentPage"]
+    subpage_types = [
+        "portal_pages.PortalLoginPage",
+        "portal_pages.PortalRegistrationPage",
+        "portal_pages.ContentPage",
+        "portal_pages.DocumentLibraryPage",
+    ]
     template = "theme/portal/dashboard.html"
 
     content_panels = Page.content_panels + [
@@ -195,6 +203,65 @@ class ContentPage(Page):
         return context
 
 
+class DocumentLibraryPage(Page):
+    """A curated library of the tenant's documents, filtered to what the signed-in account may see."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    sections = StreamField([("section", LibrarySectionBlock())], blank=True)
+
+    parent_page_types = ["portal_pages.PortalHomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "theme/portal/documents/library.html"
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("sections")]
+
+    class Meta:
+        verbose_name = _("document library")
+
+    @cached_property
+    def portal_home(self) -> PortalHomePage:
+        return portal_home_of(self)
+
+    def serve(self, request, *args, **kwargs):
+        from django.contrib.auth.views import redirect_to_login
+        from django.template.response import TemplateResponse
+
+        from portal_models import access
+        from portal_models.selectors.documents import library_sections
+
+        from .navigation import navigation_for
+
+        home = self.portal_home
+        try:
+            portal = access.portal_context(request, tenant=home.tenant)
+        except access.NotSignedIn:
+            return redirect_to_login(request.get_full_path(), home.login_url(request))
+        portal.require(access.PortalPermission.SEE_DOCUMENTS)
+        query = request.GET.get("q", "").strip()[:100]
+        return TemplateResponse(
+            request,
+            self.template,
+            {
+                "page": self,
+                "self": self,
+                "portal_home": home,
+                "tenant": home.tenant,
+                "portal": portal,
+                "nav": navigation_for(home=home, portal=portal, current="documents", request=request),
+                "query": query,
+                "sections": library_sections(portal=portal, sections=resolve_sections(self.sections), query=query),
+            },
+        )
+
+
 from .pages_identity import PortalRegistrationPage  # noqa: E402  (a page type of the portal; needs the above)
 
-__all__ = ["ContentPage", "PortalHomePage", "PortalLoginPage", "PortalRegistrationPage", "PortalRootPage"]
+__all__ = [
+    "ContentPage",
+    "DocumentLibraryPage",
+    "PortalHomePage",
+    "PortalLoginPage",
+    "PortalRegistrationPage",
+    "PortalRootPage",
+]

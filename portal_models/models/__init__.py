@@ -10,6 +10,18 @@ from .billing import (
 )
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .identity import RegistrationRequest
+from .services import (
+    OUTSTANDING_REQUIREMENT_STATUSES,
+    CustomerUpload,
+    PortalCollection,
+    Product,
+    RequirementKind,
+    RequirementStatus,
+    Service,
+    ServiceRequirement,
+    ServiceType,
+    UploadCategory,
+)
 from .tenants import Account, Contact, Tenant
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
@@ -22,8 +34,18 @@ __all__ = [
     "CaseRole",
     "CaseStatus",
     "Grant",
+    "OUTSTANDING_REQUIREMENT_STATUSES",
     "Account",
     "Contact",
+    "CustomerUpload",
+    "PortalCollection",
+    "Product",
+    "RequirementKind",
+    "RequirementStatus",
+    "Service",
+    "ServiceRequirement",
+    "ServiceType",
+    "UploadCategory",
     "CreditMemo",
     "Invoice",
     "InvoiceLine",

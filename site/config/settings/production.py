@@ -39,6 +39,7 @@ if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
             "querystring_auth": True,
             "querystring_expire": 60,
             "file_overwrite": False,
+            "signature_version": "s3v4",
         },
     }
 

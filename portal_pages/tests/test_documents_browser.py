@@ -1,0 +1,129 @@
+"""Headless Chromium: upload under My documents, find it in the library search, download it."""
+
+import pytest
+
+from portal_models.models import RequirementKind
+from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
+from portal_models.tests.factories_documents import (
+    PDF_BYTES,
+    ProductFactory,
+    RequirementFactory,
+    ServiceFactory,
+    make_document,
+)
+from portal_pages.models import DocumentLibraryPage
+from portal_pages.tests.factories import make_portal
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def ensure_wagtail_roots():
+    """An earlier transactional test flushes the data Wagtail's migrations created; put it back."""
+    from wagtail.models import Collection, Locale, Page, Site
+
+    Locale.objects.get_or_create(language_code="en")
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    if Page.get_first_root_node() is None:
+        root = Page.add_root(title="Root", slug="root")
+        Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": root})
+
+
+@pytest.fixture
+def portal_with_documents(transactional_db):
+    ensure_wagtail_roots()
+    home = make_portal(name="QT9 Software", slug="qt9", primary="#0b4f8a", accent="#16a34a")
+    contact = LoginContactFactory(
+        account=AccountFactory(tenant=home.tenant, name="Test Inc."), email="john@example.com", first_name="John"
+    )
+    product = ProductFactory(tenant=home.tenant, name="QMS Web Subscription")
+    service = ServiceFactory(account=contact.account, product=product)
+    RequirementFactory(service=service, kind=RequirementKind.EULA)
+    RequirementFactory(service=service, kind=RequirementKind.PURCHASE_ORDER)
+    make_document(title="Customer portal guide", tenant=home.tenant)
+    make_document(title="QMS installation guide", product=product)
+    make_document(title="template.xlsx", account=contact.account)
+    library = DocumentLibraryPage(
+        title="QT9 Documents",
+        slug="library",
+        intro="<p>Guides and contracts for the products you own.</p>",
+        sections=[("section", {"title": "QMS Web Subscription", "product": product})],
+    )
+    home.add_child(instance=library)
+    return home, contact, service
+
+
+def sign_in(page, base, contact):
+    page.goto(f"{base}/qt9/login/")
+    page.get_by_label("Email").fill(contact.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_test_id("sign-in").click()
+    page.wait_for_url("**/qt9/dashboard/")
+
+
+def test_upload_find_and_download(live_server, portal_with_documents, page, phone, screenshot, tmp_path):
+    home, contact, service = portal_with_documents
+    base = live_server.url
+    sign_in(page, base, contact)
+    assert page.get_by_test_id("missing-service-files").get_by_text("QMS Web Subscription").count() == 2
+    assert page.get_by_test_id("recent-documents").get_by_text("template.xlsx").is_visible()
+    screenshot(page, "documents-dashboard")
+
+    page.goto(f"{base}/qt9/documents/mine/")
+    # a disguised file is refused with a message next to the field
+    fake = tmp_path / "invoice.pdf"
+    fake.write_bytes(b"MZ this is not a pdf")
+    page.get_by_label("File").set_input_files(str(fake))
+    page.get_by_test_id("upload").click()
+    assert "content is not a .pdf file" in page.get_by_test_id("field-error").inner_text()
+    screenshot(page, "documents-upload-error")
+
+    good = tmp_path / "signed-po.pdf"
+    good.write_bytes(PDF_BYTES)
+    page.get_by_label("Title").fill("Signed purchase order 2026")
+    page.get_by_label("Category").select_option("purchase_order")
+    page.get_by_label("File").set_input_files(str(good))
+    page.get_by_test_id("upload").click()
+    page.wait_for_url("**/qt9/documents/mine/")
+    assert "Your file was uploaded." in page.get_by_role("status").inner_text()
+    assert page.get_by_test_id("uploads").get_by_text("Signed purchase order 2026").is_visible()
+    screenshot(page, "documents-my-documents")
+
+    page.get_by_role("link", name="Document library").click()
+    page.wait_for_url("**/qt9/library/")
+    screenshot(page, "documents-library")
+    page.get_by_label("Search by title").fill("purchase order")
+    page.get_by_test_id("search").click()
+    page.wait_for_url("**/qt9/library/?q=purchase+order")
+    sections = page.get_by_test_id("library-section")
+    assert sections.count() == 1
+    assert "Signed purchase order 2026" in sections.inner_text()
+    assert "QMS installation guide" not in page.content()
+    screenshot(page, "documents-library-search")
+    with page.expect_download() as info:
+        sections.get_by_test_id("download").click()
+    download = info.value
+    assert download.suggested_filename == "signed-po.pdf"
+    assert open(download.path(), "rb").read() == PDF_BYTES
+
+    # a vendor document downloads through the access check too
+    page.goto(f"{base}/qt9/library/?q=installation")
+    with page.expect_download() as info:
+        page.get_by_test_id("download").first.click()
+    assert open(info.value.path(), "rb").read() == PDF_BYTES
+
+    # phone: services and the required files
+    sign_in(phone, base, contact)
+    phone.goto(f"{base}/qt9/services/")
+    assert "$1,600.00" in phone.get_by_test_id("services").inner_text()
+    screenshot(phone, "documents-services-phone")
+    phone.get_by_role("link", name="QMS Web Subscription").click()
+    eula = phone.get_by_test_id("requirement-eula")
+    assert eula.get_by_test_id("requirement-status").inner_text() == "Missing"
+    eula.locator("input[type=file]").set_input_files(str(good))
+    eula.get_by_role("button", name="Upload", exact=True).click()
+    phone.wait_for_url(f"**/qt9/services/{service.pk}/")
+    assert phone.get_by_test_id("requirement-eula").get_by_test_id("requirement-status").inner_text() == "Submitted"
+    screenshot(phone, "documents-service-detail-phone")
+    phone.goto(f"{base}/qt9/library/")
+    screenshot(phone, "documents-library-phone")
