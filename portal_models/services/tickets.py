@@ -185,7 +185,7 @@ def ticket_comment_add(*, ticket: Ticket, user: User, body: str, attachment=None
     """A customer's note on their ticket (always public). Emails the tenant's support address."""
     body = _require(body, "body", _("Please write a note."))
     _check_attachment(attachment)
-    ticket = Ticket.objects.select_for_update().select_related("tenant", "account").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("tenant", "account").get(pk=ticket.pk)
     if not ticket.accepts_notes:
         raise ValidationError({"body": _("This ticket is closed. Please open a new ticket.")})
     comment = TicketComment(ticket=ticket, author=user, body=body, is_public=True)
@@ -203,7 +203,7 @@ def ticket_comment_add(*, ticket: Ticket, user: User, body: str, attachment=None
 @transaction.atomic
 def ticket_reopen(*, ticket: Ticket, user: User, reason: str = "") -> Ticket:
     """The customer reopens a resolved ticket (with an optional public note)."""
-    ticket = Ticket.objects.select_for_update().select_related("tenant", "account").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("tenant", "account").get(pk=ticket.pk)
     if not ticket.can_reopen:
         raise ValidationError(_("Only a resolved ticket can be reopened."))
     body = (reason or "").strip() or _("The customer reopened this ticket.")
@@ -268,7 +268,7 @@ def ticket_update_staff(
     attachment=None,
 ) -> Ticket:
     """One save of the staff edit screen: fields, assignment, optional reply or note, then the status."""
-    ticket = Ticket.objects.select_for_update().select_related("tenant", "account", "created_by").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("tenant", "account", "created_by").get(pk=ticket.pk)
     if (ticket.category, ticket.severity) != (category, int(severity)):
         _touch(ticket, category=category, severity=int(severity))
     ticket_assign(ticket=ticket, assignee=assigned_to, by=by)
