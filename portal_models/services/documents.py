@@ -178,7 +178,9 @@ REQUIREMENT_CATEGORY = {
 def requirement_fulfil(*, requirement: ServiceRequirement, user: User | None, file) -> ServiceRequirement:
     """The customer uploads the file a service requires; it waits for staff review."""
     requirement = (
-        ServiceRequirement.objects.select_for_update(of=("self",)).select_related("service__product").get(pk=requirement.pk)
+        ServiceRequirement.objects.select_for_update(of=("self",))
+        .select_related("service__product")
+        .get(pk=requirement.pk)
     )
     if requirement.status == RequirementStatus.ACCEPTED:
         raise ValidationError(_("This file has already been accepted."), code="accepted")

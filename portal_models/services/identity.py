@@ -165,7 +165,9 @@ def registration_resend(*, registration: RegistrationRequest) -> RegistrationReq
 @transaction.atomic
 def registration_verify(*, registration: RegistrationRequest, code: str) -> VerifyResult:
     """Check the emailed code; on success create or link the User and email a temporary password."""
-    registration = RegistrationRequest.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=registration.pk)
+    registration = (
+        RegistrationRequest.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=registration.pk)
+    )
     if registration.status != RegistrationRequest.Status.CODE_SENT or not registration.code_hash:
         return VerifyResult.LOCKED
     if registration.code_expired:
@@ -252,7 +254,9 @@ def password_reset_request(*, tenant: Tenant, email: str, ip_address: str | None
 @transaction.atomic
 def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> Contact:
     """Give ``contact`` the right to sign in and email them a one-time set-password link (3 days)."""
-    contact = Contact.objects.select_for_update(of=("self",)).select_related("account__tenant", "user").get(pk=contact.pk)
+    contact = (
+        Contact.objects.select_for_update(of=("self",)).select_related("account__tenant", "user").get(pk=contact.pk)
+    )
     if not contact.email:
         raise ValidationError({"contact": _("This contact has no email address; add one first.")})
     if getattr(contact.account.tenant, "portal_home", None) is None:

@@ -268,7 +268,11 @@ def ticket_update_staff(
     attachment=None,
 ) -> Ticket:
     """One save of the staff edit screen: fields, assignment, optional reply or note, then the status."""
-    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("tenant", "account", "created_by").get(pk=ticket.pk)
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("tenant", "account", "created_by")
+        .get(pk=ticket.pk)
+    )
     if (ticket.category, ticket.severity) != (category, int(severity)):
         _touch(ticket, category=category, severity=int(severity))
     ticket_assign(ticket=ticket, assignee=assigned_to, by=by)
