@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install check bench serve
+.PHONY: demo test lint install check bench serve soak
 
 $(VENV)/.installed: requirements.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -34,10 +34,32 @@ lint: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# A random SECRET_KEY for `make serve`, kept in a git-ignored file (used only when SECRET_KEY is unset).
+.secret_key:
+	umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
 # Production-like local run: gunicorn, production settings, PostgreSQL on 127.0.0.1.
-serve: install
-	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$${SECRET_KEY:-local-serve-only-$$(hostname)} \
+serve: install .secret_key
+	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$${SECRET_KEY:-$$(cat .secret_key)} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} SECURE_SSL_REDIRECT=0 \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres} \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_localstripe} STRIPE_PUBLISHABLE_KEY=$${STRIPE_PUBLISHABLE_KEY:-pk_test_localstripe} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
 	sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && \
 	$(VENV)/bin/gunicorn -c site/config/gunicorn.py config.wsgi'
+
+# Reliability: 50 customers for 2 minutes against gunicorn on a throwaway PostgreSQL cluster, which is
+# restarted under load while signed webhooks record payments (soak/run.py; locust in its own venv).
+SOAK_VENV ?= .venv-soak
+$(SOAK_VENV)/.installed: soak/requirements.txt
+	test -d $(SOAK_VENV) || python3 -m venv $(SOAK_VENV)
+	$(SOAK_VENV)/bin/pip install -q -r soak/requirements.txt
+	touch $@
+
+soak: install $(SOAK_VENV)/.installed
+	$(PY) soak/run.py --locust $(SOAK_VENV)/bin/locust
+
+# Benchmark (bench/run.py): scale data sets, gunicorn (production settings, 2 workers), wrk at 16 connections.
+# BENCH_SIZES=1000,100000 BENCH_DBS=postgres BENCH_DURATION=5 make bench  to iterate on a part.
+bench: install
+	$(PY) bench/run.py

@@ -187,7 +187,32 @@ def document_tenant(document) -> Tenant | None:
     from .models import PortalCollection
 
     scope_ = PortalCollection.objects.filter(collection_id=document.collection_id).select_related("tenant").first()
+    if scope_ is None:  # e.g. a case's collection, inside the tenant's collection
+        path = document.collection.path
+        steplen = type(document.collection).steplen
+        ancestors = [path[:end] for end in range(steplen, len(path), steplen)]
+        scope_ = (
+            PortalCollection.objects.filter(collection__path__in=ancestors)
+            .select_related("tenant")
+            .order_by("-collection__depth")
+            .first()
+        )
     return scope_.tenant if scope_ else None
+
+
+def _staff_may_download(user, document, tenant: Tenant | None) -> bool:
+    from .staff_access import staff_tenant_ids
+
+    ids = staff_tenant_ids(user)
+    if ids is None:
+        return True
+    if tenant is not None:
+        return tenant.pk in ids
+    from wagtail.documents.permissions import permission_policy
+
+    return not hasattr(document, "account_id") and permission_policy.user_has_any_permission_for_instance(
+        user, ["change", "choose"], document
+    )
 
 
 class DownloadDecision:
@@ -199,18 +224,21 @@ class DownloadDecision:
 def can_download_document(request, document, *, tenant: Tenant | None = None) -> str:
     """May this request download ``document`` (a Wagtail document or a CustomerUpload)?
 
-    Staff with admin access may; a customer may when the document is visible to their active
-    account on the document's tenant; an anonymous visitor must sign in; anyone else gets 404.
+    Staff with admin access may when the document belongs to one of their tenants (superusers: any; a
+    document outside every portal: when Wagtail's collection permissions let them choose or change it); a
+    customer may when the document is visible to their active account on the document's tenant; an
+    anonymous visitor must sign in; anyone else gets 404.
     """
     from .models import CustomerUpload
 
     user = request.user
-    if user.is_authenticated and user.is_active and user.has_perm("wagtailadmin.access_admin"):
-        return DownloadDecision.ALLOW
     if isinstance(document, CustomerUpload):
         tenant = document.account.tenant
     elif tenant is None:
         tenant = document_tenant(document)
+    if user.is_authenticated and user.is_active and user.has_perm("wagtailadmin.access_admin"):
+        if _staff_may_download(user, document, tenant):
+            return DownloadDecision.ALLOW
     if not user.is_authenticated:
         return DownloadDecision.SIGN_IN
     if tenant is None:

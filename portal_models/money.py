@@ -26,11 +26,18 @@ def from_minor_units(value: int, currency: str) -> Decimal:
     return quantize(Decimal(value).scaleb(-exponent(currency)), currency)
 
 
-def format_money(amount: Decimal | None, currency: str = "USD") -> str:
+def format_money(amount: Decimal | None, currency: str = "USD", *, language: str | None = None) -> str:
+    """An amount as people of the language write it (Babel / CLDR): en $1,234.56, es 1.234,56 US$.
+
+    ``language`` defaults to the active Django language.
+    """
     if amount is None:
         return ""
+    from babel.numbers import format_currency
+    from django.conf import settings
+    from django.utils import translation
+
+    currency = (currency or "USD").upper()
     amount = quantize(amount, currency)
-    symbol = SYMBOLS.get(currency.upper())
-    sign = "-" if amount < 0 else ""
-    digits = f"{abs(amount):,.{exponent(currency)}f}"
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency.upper()}"
+    locale = translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    return format_currency(amount, currency, locale=locale)

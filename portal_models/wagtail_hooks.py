@@ -12,9 +12,13 @@ from .admin import (
     payments,  # noqa: F401  (refunds through Stripe, payment inspect details)
 )
 from .admin import identity as identity_admin
+from .admin.audit import SecurityEventAdmin
 from .admin.tickets import SupportGroup
 
 modeladmin_register(SupportGroup)
+
+security_events_admin = SecurityEventAdmin()
+security_events_admin.register_with_wagtail()  # its menu item is in "Sign-in & access" below
 
 
 @hooks.register("register_admin_urls")
@@ -25,5 +29,30 @@ def identity_urls():
 @hooks.register("register_admin_menu_item")
 def identity_menu():
     return SubmenuMenuItem(
-        "Sign-in & access", Menu(items=identity_admin.menu_items()), icon_name="key", name="identity", order=9100
+        "Sign-in & access",
+        Menu(items=[*identity_admin.menu_items(), security_events_admin.get_menu_item(order=9102)]),
+        icon_name="key",
+        name="identity",
+        order=9100,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def tenant_dashboard_panels(request, panels):
+    from .admin.dashboard import construct_homepage_panels
+
+    construct_homepage_panels(request, panels)
+
+
+@hooks.register("construct_reports_menu")
+def reports_for_superusers_only(request, menu_items):
+    """Reports (site history above all) span every tenant: superusers only (the URLs answer 403 to others,
+    see middleware.SuperuserOnlyAdminAreasMiddleware)."""
+    if not request.user.is_superuser:
+        menu_items[:] = []
+
+
+@hooks.register("construct_main_menu")
+def snippets_overview_for_superusers_only(request, menu_items):
+    if not request.user.is_superuser:
+        menu_items[:] = [item for item in menu_items if item.name != "snippets"]

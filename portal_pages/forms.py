@@ -3,6 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from portal_models import access
+from portal_models.models import SecurityEventType
+from portal_models.services.audit import security_event_record
 
 
 class PortalAuthenticationForm(AuthenticationForm):
@@ -29,4 +31,10 @@ class PortalAuthenticationForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         tenant = getattr(self.request, "portal_tenant", None)
         if tenant is None or not access.can_sign_in(user=user, tenant=tenant):
+            security_event_record(
+                event=SecurityEventType.SIGN_IN_FAILED,
+                request=self.request,
+                user=user,
+                details={"reason": "no_login_rights_on_this_portal"},
+            )
             raise self.get_invalid_login_error()

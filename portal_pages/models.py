@@ -15,6 +15,7 @@ from portal_models.models import Tenant
 
 from .blocks import ContentStreamBlock, LinkBlock
 from .blocks_documents import LibrarySectionBlock, resolve_sections
+from .localization import LocalizedPortalPageMixin
 from .routes.account import AccountRoutes
 from .routes.billing import BillingRoutes
 from .routes.cases import CaseRoutes
@@ -24,10 +25,15 @@ from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
 from .routes.tickets import TicketRoutes
 
+BRAND_COLOUR_HELP = _(
+    "A colour like #1d4ed8. Text on it and links in it must reach WCAG AA contrast (4.5:1); "
+    "after saving you will see a warning if they do not."
+)
+
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d4ed8."))
 
 
-class PortalRootPage(Page):
+class PortalRootPage(LocalizedPortalPageMixin, Page):
     """The default site's root: each tenant's portal lives below it at /<tenant-slug>/."""
 
     intro = RichTextField(blank=True)
@@ -42,8 +48,28 @@ class PortalRootPage(Page):
     class Meta:
         verbose_name = _("portal directory")
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["page"] = context["self"] = self.localized_content(request)
+        return context
+
+    def route(self, request, path_components):
+        """Find the tenant's portal in one query (page, portal fields, tenant and logo) instead of Wagtail's three."""
+        if path_components:
+            home = (
+                PortalHomePage.objects.child_of(self)
+                .select_related("tenant", "logo", "favicon")
+                .filter(slug=path_components[0])
+                .first()
+            )
+            if home is not None:
+                home._cached_parent_obj = self
+                return home.route(request, path_components[1:])
+        return super().route(request, path_components)
+
 
 class PortalHomePage(
+    LocalizedPortalPageMixin,
     DashboardRoutes,
     AccountRoutes,
     IdentityRoutes,
@@ -57,7 +83,8 @@ class PortalHomePage(
 ):
     """The root of one tenant's portal: branding, welcome message, and the customer screens as routes."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home")
+    # Translations of a portal home carry no tenant: the default-language page is the tenant's portal.
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="portal_home", null=True, blank=True)
     logo = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     favicon = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -77,6 +104,7 @@ class PortalHomePage(
         "portal_pages.DocumentLibraryPage",
     ]
     template = "theme/portal/dashboard.html"
+    exclude_fields_in_copy = ["tenant"]
 
     content_panels = Page.content_panels + [
         FieldPanel("tenant"),
@@ -84,7 +112,12 @@ class PortalHomePage(
     ]
     branding_panels = [
         MultiFieldPanel(
-            [FieldPanel("logo"), FieldPanel("favicon"), FieldPanel("primary_color"), FieldPanel("accent_color")],
+            [
+                FieldPanel("logo"),
+                FieldPanel("favicon"),
+                FieldPanel("primary_color", help_text=BRAND_COLOUR_HELP),
+                FieldPanel("accent_color", help_text=BRAND_COLOUR_HELP),
+            ],
             heading=_("Branding"),
         ),
         MultiFieldPanel(
@@ -109,6 +142,11 @@ class PortalHomePage(
 
     def clean(self):
         super().clean()
+
+        if self.is_translation:
+            self.tenant = None  # a translation (or alias) is served as its default-language page's portal
+        elif not self.tenant_id:
+            raise ValidationError({"tenant": _("Choose the tenant of this portal.")})
         parent = self.get_parent() if self.pk else None
         if (
             self.tenant_id
@@ -130,6 +168,29 @@ class PortalHomePage(
             raise Http404("This portal has no sign-in page.")
         return self.login_page.get_url(request)
 
+    @property
+    def is_translation(self) -> bool:
+        from wagtail.models import Locale
+
+        return self.locale_id is not None and self.locale_id != Locale.get_default().pk
+
+    def full_clean(self, *args, **kwargs):
+        if self.is_translation:  # copies made by the Translate action / aliases carry no tenant
+            self.tenant = None
+        return super().full_clean(*args, **kwargs)
+
+    def save(self, *args, **kwargs):
+        if self.is_translation:
+            self.tenant = None
+        return super().save(*args, **kwargs)
+
+    def serve_preview(self, request, mode_name):
+        source = self.default_locale_page
+        if source.pk != self.pk:  # previewing a translation: the tenant's portal with this page's content
+            request.portal_content_page = self
+            return source.specific.serve_preview(request, mode_name)
+        return super().serve_preview(request, mode_name)
+
     def route_url(self, name: str, *args, request=None, **kwargs) -> str:
         """The URL of one of this portal's customer screens (relative when the request's site allows)."""
         return self.get_url(request) + self.reverse_subpage(name, args=args, kwargs=kwargs)
@@ -140,12 +201,14 @@ def portal_home_of(page: Page) -> "PortalHomePage":
     if isinstance(page, PortalHomePage):
         return page
     home = PortalHomePage.objects.ancestor_of(page).live().first()
-    if home is None:
+    if home is not None and home.tenant_id is None:  # a translation (admin preview): its tenant's portal
+        home = home.default_locale_page
+    if home is None or home.tenant_id is None:
         raise Http404("Not part of a portal.")
     return home
 
 
-class PortalLoginPage(Page):
+class PortalLoginPage(LocalizedPortalPageMixin, Page):
     """The branded sign-in screen; the form is django-two-factor-auth's login wizard."""
 
     headline = models.CharField(max_length=200, default="Sign in to your customer portal")
@@ -181,7 +244,7 @@ class PortalLoginPage(Page):
         return self.serve(request)
 
 
-class ContentPage(Page):
+class ContentPage(LocalizedPortalPageMixin, Page):
     """Help, FAQ and announcement pages inside a tenant's portal."""
 
     summary = models.CharField(max_length=255, blank=True)
@@ -199,11 +262,13 @@ class ContentPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        context["page"] = context["self"] = self.localized_content(request)
         context["portal_home"] = portal_home_of(self)
+        context.setdefault("tenant", context["portal_home"].tenant)
         return context
 
 
-class DocumentLibraryPage(Page):
+class DocumentLibraryPage(LocalizedPortalPageMixin, Page):
     """A curated library of the tenant's documents, filtered to what the signed-in account may see."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
@@ -233,6 +298,7 @@ class DocumentLibraryPage(Page):
         from .navigation import navigation_for
 
         home = self.portal_home
+        content = self.localized_content(request)
         try:
             portal = access.portal_context(request, tenant=home.tenant)
         except access.NotSignedIn:
@@ -243,14 +309,14 @@ class DocumentLibraryPage(Page):
             request,
             self.template,
             {
-                "page": self,
-                "self": self,
+                "page": content,
+                "self": content,
                 "portal_home": home,
                 "tenant": home.tenant,
                 "portal": portal,
                 "nav": navigation_for(home=home, portal=portal, current="documents", request=request),
                 "query": query,
-                "sections": library_sections(portal=portal, sections=resolve_sections(self.sections), query=query),
+                "sections": library_sections(portal=portal, sections=resolve_sections(content.sections), query=query),
             },
         )
 

@@ -17,13 +17,14 @@ from portal_models.models import RegistrationRequest
 from portal_models.services import identity
 
 from .identity_forms import RegistrationForm, VerificationCodeForm
+from .localization import LocalizedPortalPageMixin
 
 
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-class PortalRegistrationPage(RoutablePageMixin, Page):
+class PortalRegistrationPage(LocalizedPortalPageMixin, RoutablePageMixin, Page):
     """Register on the portal: name, email, company and an image code → emailed code → temporary password."""
 
     headline = models.CharField(max_length=200, default="Customer portal registration")
@@ -64,9 +65,10 @@ class PortalRegistrationPage(RoutablePageMixin, Page):
     def _render(self, request, template: str, context: dict | None = None, *, status: int = 200):
         home = self.portal_home
         login_page = home.login_page
+        content = self.localized_content(request)
         base = {
-            "page": self,
-            "self": self,
+            "page": content,
+            "self": content,
             "portal_home": home,
             "tenant": home.tenant,
             "login_page": login_page,

@@ -22,6 +22,24 @@ class PortalLoginView(LoginView):
         request.portal_tenant = self.home.tenant
         return super().dispatch(request, *args, **kwargs)
 
+    def done(self, form_list, **kwargs):
+        response = super().done(form_list, **kwargs)
+        self.save_language_choice()
+        return response
+
+    def save_language_choice(self):
+        """A language chosen on the sign-in page (the language cookie) becomes the user's language."""
+        from django.conf import settings
+        from django.utils import translation
+
+        from portal_models.languages import offered_languages
+        from portal_models.services.users import user_set_language
+
+        user = self.request.user
+        if user.is_authenticated and self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+            offered = [code for code, _name in offered_languages(self.home.tenant)]
+            user_set_language(user=user, language=translation.get_language(), allowed=offered)
+
     def get_prefix(self, request, *args, **kwargs):
         # One wizard state per tenant, so that two portals open in one browser do not mix.
         return f"portal_login_{self.home.tenant_id}"
@@ -31,5 +49,6 @@ class PortalLoginView(LoginView):
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form, **kwargs)
-        context.update({"page": self.page, "self": self.page, "portal_home": self.home, "tenant": self.home.tenant})
+        content = self.page.localized_content(self.request)
+        context.update({"page": content, "self": content, "portal_home": self.home, "tenant": self.home.tenant})
         return context

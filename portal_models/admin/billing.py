@@ -21,14 +21,14 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import CreateView
 
-from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, Tenant
+from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import format_money
 from portal_models.services import billing as billing_services
 
 from . import payments as payments_admin
 from . import scoping
-from .scoping import TenantScopedModelAdminMixin
+from .scoping import TenantScopedModelAdminMixin, tenant_filter
 
 ACTION_ISSUE = "portal.invoice.issue"
 ACTION_VOID = "portal.invoice.void"
@@ -42,27 +42,6 @@ def register_billing_log_actions(actions):
     actions.register_action(ACTION_VOID, _("Void invoice"), _("Invoice voided"))
     actions.register_action(ACTION_PAYMENT, _("Record payment"), _("Manual payment recorded"))
     actions.register_action(ACTION_CREDIT, _("Apply credit memo"), _("Credit memo applied"))
-
-
-def tenant_filter(field_path: str = "tenant"):
-    """A list filter by tenant (Django's related-field filter needs django.contrib.admin, which we do not use).
-
-    The choices come from :func:`scoping.admin_queryset` too, so a scoped staff user only sees their tenants.
-    """
-
-    class TenantFilter(admin.SimpleListFilter):
-        title = _("tenant")
-        parameter_name = "tenant"
-
-        def lookups(self, request, model_admin):
-            return [(str(t.pk), t.name) for t in scoping.admin_queryset(request, Tenant.objects.order_by("name"))]
-
-        def queryset(self, request, queryset):
-            if self.value() and self.value().isdigit():
-                return queryset.filter(**{f"{field_path}__pk": int(self.value())})
-            return queryset
-
-    return TenantFilter
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse, reverse_lazy
 from django.utils.html import format_html, format_html_join
@@ -13,12 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail import hooks
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import CreateView
 
@@ -26,6 +24,7 @@ from portal_models.models import Case, CaseRole, CaseStatus
 from portal_models.selectors.cases import case_assignable_users, case_assignments, staff_cases
 from portal_models.services.cases import case_assign, case_collection_ensure, case_unassign, roles_for
 
+from .scoping import TenantScopedAdminForm, TenantScopedModelAdminMixin, TenantScopedSnippetViewSet, tenant_filter
 from .widgets import GrantCycleWidget
 
 ASSIGN_PERMISSION = "portal_models.add_caseassignment"
@@ -34,7 +33,7 @@ ASSIGN_PERMISSION = "portal_models.add_caseassignment"
 # --- Cases ---------------------------------------------------------------------------------------
 
 
-class CaseAdminForm(WagtailAdminModelForm):
+class CaseAdminForm(TenantScopedAdminForm):
     def clean(self):
         cleaned = super().clean()
         account, number = cleaned.get("account"), (cleaned.get("number") or "").strip()
@@ -54,13 +53,14 @@ class CaseCreateView(CreateView):
         return response
 
 
-class CaseModelAdmin(ModelAdmin):
+class CaseModelAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = Case
     menu_label = gettext_lazy("Cases")
     menu_icon = "folder-open-inverse"
     list_display = ("number", "title", "account", "status_dot", "opened_on", "closed_on")
-    list_filter = ("status",)
+    list_filter = (tenant_filter(), "status")
     search_fields = ("number", "title", "account__name")
+    inspect_view_enabled = True
     create_view_class = CaseCreateView
     edit_handler = ObjectList(
         [
@@ -114,11 +114,12 @@ class TenantColumn(Column):
         return instance.tenant or _("All tenants")
 
 
-class CaseRoleViewSet(SnippetViewSet):
+class CaseRoleViewSet(TenantScopedSnippetViewSet):
     model = CaseRole
     icon = "key"
     menu_label = gettext_lazy("Case roles")
     add_to_admin_menu = False
+    inspect_view_enabled = True  # staff read the shared roles (tenant empty) here; only superusers edit them
     list_display = [
         "name",
         TenantColumn("tenant", label=gettext_lazy("Tenant")),
@@ -204,10 +205,7 @@ def role_assignment(request):
 @require_POST
 @permission_required(ASSIGN_PERMISSION, raise_exception=True)
 def role_unassign(request, case_id: int, assignment_id: int):
-    case = staff_cases(user=request.user).filter(pk=case_id).first()
-    if case is None:
-        messages.error(request, _("This case no longer exists."))
-        return redirect(_assignment_url())
+    case = get_object_or_404(staff_cases(user=request.user), pk=case_id)
     try:
         case_unassign(case=case, assignment_id=assignment_id)
     except ValidationError as error:
@@ -263,7 +261,7 @@ class CasesGroup(ModelAdminGroup):
                 name="case-roles",
                 icon_name="key",
                 order=len(items) + 1,
-                permission="portal_models.change_caserole",
+                permission="portal_models.view_caserole",
             )
         )
         return items

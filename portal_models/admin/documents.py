@@ -1,7 +1,7 @@
 """Staff admin for products (snippets), services, required files (accept / reject) and customer uploads."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -10,22 +10,26 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
-from wagtail_modeladmin.views import EditView
 
 from .. import access
 from ..downloads import file_download
 from ..models import CustomerUpload, PortalCollection, Product, RequirementStatus, Service, ServiceRequirement
 from ..services.documents import requirement_review
+from .scoping import (
+    ScopedEditView,
+    TenantScopedModelAdminMixin,
+    TenantScopedSnippetViewSet,
+    admin_queryset,
+    tenant_filter,
+)
 
 
-class ProductViewSet(SnippetViewSet):
+class ProductViewSet(TenantScopedSnippetViewSet):
     model = Product
     icon = "tag"
     menu_label = _("Products")
     list_display = ["name", "tenant"]
-    list_filter = ["tenant"]
     search_fields = ["name"]
     panels = [FieldPanel("tenant"), FieldPanel("name"), FieldPanel("description")]
 
@@ -33,11 +37,11 @@ class ProductViewSet(SnippetViewSet):
 register_snippet(ProductViewSet)
 
 
-class ServiceAdmin(ModelAdmin):
+class ServiceAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = Service
     menu_icon = "cogs"
     list_display = ("product", "account", "start_date", "end_date", "service_type", "seats", "total_cost")
-    list_filter = ("service_type",)
+    list_filter = (tenant_filter("account__tenant"), "service_type")
     search_fields = ("product__name", "account__name", "account__number")
     list_select_related = ("product", "account")
     panels = [
@@ -52,7 +56,7 @@ class ServiceAdmin(ModelAdmin):
     ]
 
 
-class RequirementReviewView(EditView):
+class RequirementReviewView(ScopedEditView):
     """Accepting or rejecting goes through the review service, which emails the billing contacts."""
 
     def form_valid(self, form):
@@ -74,12 +78,12 @@ class RequirementReviewView(EditView):
         return redirect(self.get_success_url())
 
 
-class ServiceRequirementAdmin(ModelAdmin):
+class ServiceRequirementAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = ServiceRequirement
     menu_label = _("Required files")
     menu_icon = "doc-full"
     list_display = ("service", "kind", "status", "upload", "reviewed_at")
-    list_filter = ("status", "kind")
+    list_filter = (tenant_filter("service__account__tenant"), "status", "kind")
     search_fields = ("service__product__name", "service__account__name")
     list_select_related = ("service__product", "service__account", "upload")
     edit_view_class = RequirementReviewView
@@ -93,9 +97,15 @@ class ServiceRequirementAdmin(ModelAdmin):
     ]
 
 
+UPLOAD_PERMISSIONS = ("portal_models.view_customerupload", "portal_models.view_servicerequirement")
+
+
 def download_upload(request, pk: int):
-    """Staff download a customer's upload through the same access check as customers."""
-    upload = get_object_or_404(CustomerUpload.objects.select_related("account__tenant"), pk=pk)
+    """Staff who review uploads download a customer's upload of their tenants (the same access check as
+    customers: another tenant's upload answers 404)."""
+    if not any(request.user.has_perm(permission) for permission in UPLOAD_PERMISSIONS):
+        raise PermissionDenied
+    upload = get_object_or_404(admin_queryset(request, CustomerUpload.objects.select_related("account__tenant")), pk=pk)
     if access.can_download_document(request, upload) != access.DownloadDecision.ALLOW:
         raise Http404("Not found.")
     return file_download(upload.file, filename=upload.original_name, content_type=upload.content_type)
@@ -106,7 +116,7 @@ def register_upload_download_url():
     return [path("customer-uploads/<int:pk>/download/", download_upload, name="customer_upload_download")]
 
 
-class CustomerUploadAdmin(ModelAdmin):
+class CustomerUploadAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = CustomerUpload
     menu_label = _("Customer uploads")
     menu_icon = "upload"
@@ -118,14 +128,14 @@ class CustomerUploadAdmin(ModelAdmin):
 
     download.short_description = _("File")
 
-    list_filter = ("category",)
+    list_filter = (tenant_filter("account__tenant"), "category")
     search_fields = ("title", "original_name", "account__name")
     list_select_related = ("account",)
     inspect_view_enabled = True
     inspect_view_fields = ("title", "account", "category", "original_name", "content_type", "size", "uploaded_by")
 
 
-class PortalCollectionAdmin(ModelAdmin):
+class PortalCollectionAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = PortalCollection
     menu_label = _("Document audiences")
     menu_icon = "folder-open-inverse"

@@ -3,11 +3,13 @@ and see / lift django-axes lockouts. Registered from portal_models/wagtail_hooks
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,18 +19,28 @@ from portal_models.models import Contact
 from portal_models.selectors.identity_admin import contacts_for_logins, lockouts
 from portal_models.services import identity
 
+from .scoping import admin_queryset
 
+VIEW_PERMISSION = "portal_models.view_contact"
+CHANGE_PERMISSION = "portal_models.change_contact"
+
+
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def portal_logins(request):
     search = request.GET.get("q", "").strip()
-    page = Paginator(contacts_for_logins(search=search), 50).get_page(request.GET.get("p"))
+    contacts = admin_queryset(request, contacts_for_logins(search=search))
+    page = Paginator(contacts, 50).get_page(request.GET.get("p"))
     return TemplateResponse(request, "theme/admin/identity/portal_logins.html", {"page_obj": page, "search": search})
 
 
 @require_POST
+@permission_required(CHANGE_PERMISSION, raise_exception=True)
 def portal_login_change(request, contact_id: int):
-    contact = get_object_or_404(Contact.objects.select_related("account__tenant"), pk=contact_id)
+    contact = get_object_or_404(
+        admin_queryset(request, Contact.objects.select_related("account__tenant")), pk=contact_id
+    )
     if request.POST.get("action") == "revoke":
-        identity.contact_revoke_login(contact=contact)
+        identity.contact_revoke_login(contact=contact, revoked_by=request.user)
         messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
     else:
         try:
@@ -37,11 +49,17 @@ def portal_login_change(request, contact_id: int):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": contact.email})
-    return redirect(request.POST.get("next") or reverse("identity_portal_logins"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("identity_portal_logins")  # never back to another site (open redirect)
+    return redirect(target)
 
 
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def lockout_list(request):
-    page = Paginator(lockouts(), 50).get_page(request.GET.get("p"))
+    page = Paginator(lockouts(user=request.user), 50).get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
         "theme/admin/identity/lockouts.html",
@@ -50,8 +68,10 @@ def lockout_list(request):
 
 
 @require_POST
+@permission_required(VIEW_PERMISSION, raise_exception=True)
 def lockout_clear(request, attempt_id: int):
-    identity.lockout_clear(attempt_id=attempt_id)
+    attempt = get_object_or_404(lockouts(user=request.user), pk=attempt_id)
+    identity.lockout_clear(attempt_id=attempt.pk)
     messages.success(request, _("Lockout lifted."))
     return redirect("identity_lockouts")
 
@@ -64,8 +84,29 @@ urlpatterns = [
 ]
 
 
+class PermissionMenuItem(MenuItem):
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request):
+        return request.user.has_perm(self.permission)
+
+
 def menu_items():
     return [
-        MenuItem(gettext_lazy("Portal logins"), reverse("identity_portal_logins"), icon_name="user", order=9100),
-        MenuItem(gettext_lazy("Sign-in lockouts"), reverse("identity_lockouts"), icon_name="lock", order=9101),
+        PermissionMenuItem(
+            gettext_lazy("Portal logins"),
+            reverse("identity_portal_logins"),
+            icon_name="user",
+            order=9100,
+            permission=VIEW_PERMISSION,
+        ),
+        PermissionMenuItem(
+            gettext_lazy("Sign-in lockouts"),
+            reverse("identity_lockouts"),
+            icon_name="lock",
+            order=9101,
+            permission=VIEW_PERMISSION,
+        ),
     ]

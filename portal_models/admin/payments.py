@@ -42,8 +42,11 @@ class RefundForm(forms.Form):
     amount = forms.DecimalField(label=gettext_lazy("Amount to refund"), max_digits=14, decimal_places=2)
 
 
+REFUND_PERMISSION = "portal_models.refund_payment"
+
+
 def refund_view(request, pk):
-    if not request.user.has_perm("portal_models.change_payment"):
+    if not request.user.has_perm(REFUND_PERMISSION):
         raise PermissionDenied
     payments = scoping.admin_queryset(request, Payment.objects.select_related("account", "tenant"))
     payment = get_object_or_404(payments, pk=pk)

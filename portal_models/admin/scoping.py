@@ -1,18 +1,113 @@
 """The one place that decides which records a staff user sees in the admin.
 
-Every admin listing, instance view (inspect, edit, delete) and admin action gets its records through
-:func:`admin_queryset`, so scoping staff to their tenants later is a change here, not in fifty views.
-For now staff see every tenant.
+Every admin listing, instance view (inspect, edit, delete, history, usage), chooser, form drop-down, list
+filter, export and admin action gets its records through :func:`admin_queryset`, which wraps
+:func:`~portal_models.staff_access.staff_scope`. Staff belong to tenants through their tenants' staff groups
+(:class:`~portal_models.models.TenantStaffGroup`); superusers see every tenant.
+
+- modeladmin: mix :class:`TenantScopedModelAdminMixin` into every ``ModelAdmin`` (listing, search, export,
+  inspect/edit/delete views and the create/edit form's choices);
+- snippets: register a :class:`TenantScopedSnippetViewSet` (listing, every URL with an object id, chooser,
+  form choices);
+- forms: :class:`TenantScopedAdminForm` restricts every model choice field to the user's tenants.
 """
 
+from __future__ import annotations
+
+import functools
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.http import Http404
-from wagtail_modeladmin.views import DeleteView, EditView, InspectView
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+    SnippetCreateView,
+)
+from wagtail.snippets.views.snippets import IndexView, SnippetViewSet
+from wagtail_modeladmin.views import DeleteView, EditView, HistoryView, InspectView
+from wagtail_modeladmin.views import IndexView as ModelAdminIndexView
+
+from portal_models.exports import safe_cell
+
+from ..models import Tenant
+from ..staff_access import staff_may_change, staff_scope, staff_tenant_ids
 
 
-def admin_queryset(request, queryset: QuerySet) -> QuerySet:
-    """Restrict ``queryset`` to what ``request.user`` may manage (currently: everything)."""
-    return queryset
+def admin_queryset(request, queryset: QuerySet, *, include_shared: bool = False) -> QuerySet:
+    """Restrict ``queryset`` to the records of the tenants ``request.user`` is staff of."""
+    return staff_scope(user=request.user, queryset=queryset, include_shared=include_shared)
+
+
+# --- forms -------------------------------------------------------------------------------------------
+
+
+def scope_form_choices(form, user) -> None:
+    """Every model choice (select, chooser, checkboxes) of ``form`` offers ``user``'s tenants' records only.
+
+    A field whose model has no path to a tenant raises ImproperlyConfigured rather than offering every row.
+    A staff user cannot leave a record's tenant empty (shared by every tenant): only superusers make those.
+    Without a user (``None``) nothing can be chosen.
+    """
+    if user is not None and staff_tenant_ids(user) is None:
+        return
+    for name, field in form.fields.items():
+        queryset = getattr(field, "queryset", None)
+        if queryset is None:
+            continue
+        field.queryset = staff_scope(user=user, queryset=queryset, include_shared=name != "tenant")
+        if name == "tenant":
+            field.required = True
+            field.empty_label = None
+
+
+class TenantScopedAdminForm(WagtailAdminModelForm):
+    """Base form of every scoped admin create/edit screen (Wagtail passes the user as ``for_user``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        scope_form_choices(self, self.for_user)
+
+
+def _scoped_edit_handler(handler):
+    if handler is None:
+        return None
+    if handler.base_form_class is None:
+        handler.base_form_class = TenantScopedAdminForm
+    elif not issubclass(handler.base_form_class, TenantScopedAdminForm):
+        raise ImproperlyConfigured(f"{handler.base_form_class.__name__} must subclass TenantScopedAdminForm.")
+    return handler
+
+
+def tenant_filter(field_path: str = "tenant"):
+    """A list filter by tenant (Django's related-field filter needs django.contrib.admin, which we do not use).
+
+    The choices come from :func:`admin_queryset` too, so a scoped staff user only sees their tenants.
+    """
+
+    class TenantFilter(admin.SimpleListFilter):
+        title = _("tenant")
+        parameter_name = "tenant"
+
+        def lookups(self, request, model_admin):
+            return [(str(t.pk), t.name) for t in admin_queryset(request, Tenant.objects.order_by("name"))]
+
+        def queryset(self, request, queryset):
+            if self.value() and self.value().isdigit():
+                return queryset.filter(**{f"{field_path}__pk": int(self.value())})
+            return queryset
+
+    return TenantFilter
+
+
+# --- modeladmin --------------------------------------------------------------------------------------
 
 
 class ScopedInstanceViewMixin:
@@ -23,6 +118,13 @@ class ScopedInstanceViewMixin:
         if not admin_queryset(request, model._default_manager.filter(pk=self.instance.pk)).exists():
             raise Http404("Not found.")
         return super().dispatch(request, *args, **kwargs)
+
+
+class SafeExportIndexView(ModelAdminIndexView):
+    """The listing whose CSV / XLSX exports never contain spreadsheet formulas (CSV injection)."""
+
+    def preprocess_field_value(self, field, value, export_format):
+        return safe_cell(super().preprocess_field_value(field, value, export_format))
 
 
 class ScopedEditView(ScopedInstanceViewMixin, EditView):
@@ -37,12 +139,127 @@ class ScopedDeleteView(ScopedInstanceViewMixin, DeleteView):
     pass
 
 
-class TenantScopedModelAdminMixin:
-    """Mixed into every ModelAdmin: its listing and instance views go through :func:`admin_queryset`."""
+class ScopedHistoryView(ScopedInstanceViewMixin, HistoryView):
+    def check_action_permitted(self, user):  # wagtail_modeladmin's history view checks no permission
+        return self.permission_helper.user_can_inspect_obj(user, self.instance)
 
+
+class TenantScopedModelAdminMixin:
+    """Mixed into every ModelAdmin: its listing (search, filters, export), instance views and form choices
+    go through :func:`admin_queryset`."""
+
+    index_view_class = SafeExportIndexView  # exports: no spreadsheet formulas (CSV injection)
     edit_view_class = ScopedEditView
     inspect_view_class = ScopedInspectView
     delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
 
     def get_queryset(self, request):
         return admin_queryset(request, super().get_queryset(request))
+
+    def get_edit_handler(self):
+        return _scoped_edit_handler(super().get_edit_handler())
+
+
+# --- snippets ----------------------------------------------------------------------------------------
+
+# Views of one object that only read it: shared rows (tenant empty) may be opened there.
+READ_ONLY_VIEW_NAMES = {"inspect", "history", "usage"}
+
+
+class ScopedSnippetIndexView(IndexView):
+    def get_edit_url(self, instance):
+        if staff_may_change(user=self.request.user, instance=instance):
+            return super().get_edit_url(instance)
+        return None
+
+    def get_delete_url(self, instance):
+        if staff_may_change(user=self.request.user, instance=instance):
+            return super().get_delete_url(instance)
+        return None
+
+
+class ScopedChooseMixin:
+    def get_object_list(self):
+        return admin_queryset(self.request, super().get_object_list(), include_shared=True)
+
+    def get_creation_form_kwargs(self):
+        return {**super().get_creation_form_kwargs(), "for_user": self.request.user}
+
+
+class ScopedChooseView(ScopedChooseMixin, ChooseView):
+    pass
+
+
+class ScopedChooseResultsView(ScopedChooseMixin, ChooseResultsView):
+    pass
+
+
+class ScopedChooserCreateView(SnippetCreateView):
+    def get_creation_form_kwargs(self):
+        return {**super().get_creation_form_kwargs(), "for_user": self.request.user}
+
+
+class ScopedChosenView(SnippetChosenView):
+    def get_object(self, pk):
+        return admin_queryset(self.request, self.model_class.objects.all(), include_shared=True).get(pk=pk)
+
+
+class ScopedChosenMultipleView(SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return admin_queryset(self.request, self.model_class.objects.all(), include_shared=True).filter(pk__in=pks)
+
+
+class ScopedSnippetChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = ScopedChooseView
+    choose_results_view_class = ScopedChooseResultsView
+    chosen_view_class = ScopedChosenView
+    chosen_multiple_view_class = ScopedChosenMultipleView
+    create_view_class = ScopedChooserCreateView
+
+
+class TenantScopedSnippetViewSet(SnippetViewSet):
+    """A snippet viewset whose listing, every URL naming an object, chooser and form choices are scoped.
+
+    Rows shared by every tenant (see ``SHARED_WHEN_NULL``) are listed and can be inspected and chosen by
+    staff, but only superusers edit or delete them.
+    """
+
+    index_view_class = ScopedSnippetIndexView
+    chooser_viewset_class = ScopedSnippetChooserViewSet
+
+    def get_queryset(self, request):
+        return admin_queryset(request, self.model._default_manager.all(), include_shared=True)
+
+    def get_edit_handler(self):
+        return _scoped_edit_handler(super().get_edit_handler())
+
+    def get_urlpatterns(self):
+        patterns = super().get_urlpatterns()
+        for pattern in patterns:
+            pattern.callback = self._gate(pattern.callback, read_only=pattern.name in READ_ONLY_VIEW_NAMES)
+        return patterns
+
+    def _gate(self, view, *, read_only: bool):
+        model = self.model
+
+        @functools.wraps(view)
+        def gated(request, *args, **kwargs):
+            pk = kwargs.get("pk")
+            if pk is not None:
+                objects = admin_queryset(request, model._default_manager.all(), include_shared=read_only)
+                if not objects.filter(pk=unquote(str(pk))).exists():
+                    raise Http404("Not found.")
+            return view(request, *args, **kwargs)
+
+        return gated
+
+
+__all__ = [
+    "TenantScopedAdminForm",
+    "TenantScopedModelAdminMixin",
+    "TenantScopedSnippetViewSet",
+    "admin_queryset",
+    "scope_form_choices",
+    "tenant_filter",
+]

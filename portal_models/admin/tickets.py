@@ -9,27 +9,26 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, Panel
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
-from wagtail_modeladmin.views import EditView
 
-from portal_models.models import Tenant, Ticket, User
+from portal_models.admin.scoping import (
+    ScopedEditView,
+    TenantScopedAdminForm,
+    TenantScopedModelAdminMixin,
+    tenant_filter,
+)
+from portal_models.models import Ticket
 from portal_models.models.tickets import ATTACHMENT_EXTENSIONS, attachment_max_bytes, validate_ticket_attachment
 from portal_models.services.tickets import ticket_update_staff
+from portal_models.staff_access import staff_colleagues
 
 
-def staff_scope(queryset, request):
-    """The one place where admin listings of tenant records are scoped (all tenants for now)."""
-    return queryset
-
-
-class TicketAdminForm(WagtailAdminModelForm):
+class TicketAdminForm(TenantScopedAdminForm):
     reply = forms.CharField(
         label=_("Reply or note"),
         required=False,
@@ -55,9 +54,8 @@ class TicketAdminForm(WagtailAdminModelForm):
             "types": ", ".join(ATTACHMENT_EXTENSIONS),
         }
         if "assigned_to" in self.fields:
-            self.fields["assigned_to"].queryset = User.objects.filter(is_staff=True, is_active=True).order_by(
-                "first_name", "last_name"
-            )
+            # staff of the user's tenants (staff_scope would look for customers through their contacts)
+            self.fields["assigned_to"].queryset = staff_colleagues(self.for_user).order_by("first_name", "last_name")
 
     def clean(self):
         cleaned = super().clean()
@@ -81,13 +79,8 @@ class TicketThreadPanel(Panel):
             return context
 
 
-class TicketEditView(EditView):
+class TicketEditView(ScopedEditView):
     """Saves through services.ticket_update_staff (emails included) instead of form.save()."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not self.model_admin.get_queryset(request).filter(pk=self.instance.pk).exists():
-            raise Http404
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data
@@ -112,23 +105,12 @@ class TicketEditView(EditView):
         return redirect(self.url_helper.get_action_url("edit", ticket.pk))
 
 
-class TenantFilter(SimpleListFilter):
-    title = _("tenant")
-    parameter_name = "tenant"
-
-    def lookups(self, request, model_admin):
-        return [(str(t.pk), t.name) for t in Tenant.objects.order_by("name")]
-
-    def queryset(self, request, queryset):
-        return queryset.filter(tenant_id=self.value()) if self.value() else queryset
-
-
 class AssigneeFilter(SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        staff = User.objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name")
+        staff = staff_colleagues(request.user).order_by("first_name", "last_name")
         return [("none", _("Nobody")), *((str(u.pk), str(u)) for u in staff)]
 
     def queryset(self, request, queryset):
@@ -144,14 +126,14 @@ class TicketPermissionHelper(PermissionHelper):
         return False
 
 
-class TicketAdmin(ModelAdmin):
+class TicketAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     model = Ticket
     menu_label = _("Tickets")
     menu_icon = "help"
     menu_order = 100
     add_to_settings_menu = False
     list_display = ("reference", "subject", "account", "severity_label", "status_label", "assigned_to", "updated_at")
-    list_filter = ("status", "severity", "category", TenantFilter, AssigneeFilter)
+    list_filter = ("status", "severity", "category", tenant_filter(), AssigneeFilter)
     search_fields = ("number", "subject", "description", "account__name", "account__number")
     list_select_related = ("account", "assigned_to")
     ordering = ["-updated_at"]
@@ -180,7 +162,7 @@ class TicketAdmin(ModelAdmin):
     )
 
     def get_queryset(self, request):
-        return staff_scope(super().get_queryset(request).select_related("tenant", "account", "assigned_to"), request)
+        return super().get_queryset(request).select_related("tenant", "account", "assigned_to")
 
     def reference(self, obj):
         return obj.reference

@@ -1,3 +1,4 @@
+from .audit import SecurityEvent, SecurityEventType
 from .billing import (
     CreditMemo,
     Invoice,
@@ -22,11 +23,13 @@ from .services import (
     ServiceType,
     UploadCategory,
 )
-from .tenants import Account, Contact, Tenant
+from .tenants import Account, Contact, StaffRole, Tenant, TenantStaffGroup
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
 __all__ = [
+    "SecurityEvent",
+    "SecurityEventType",
     "Case",
     "CaseAssignment",
     "CaseNote",
@@ -55,7 +58,9 @@ __all__ = [
     "PaymentMethod",
     "RegistrationRequest",
     "StripeEvent",
+    "StaffRole",
     "Tenant",
+    "TenantStaffGroup",
     "Ticket",
     "TicketCategory",
     "TicketComment",

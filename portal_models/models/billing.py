@@ -185,6 +185,7 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["account", "-received_at"], name="payment_account_received")]
+        permissions = [("refund_payment", _("Can refund card payments"))]
 
     def __str__(self):
         return f"Payment #{self.pk} {self.amount} {self.currency}"

@@ -6,10 +6,58 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+
+def default_languages() -> list[str]:
+    return [settings.LANGUAGE_CODE]
+
+
+def validate_languages(value) -> None:
+    from django.core.exceptions import ValidationError
+
+    known = dict(settings.LANGUAGES)
+    if not isinstance(value, list) or not value or any(code not in known for code in value):
+        raise ValidationError(_("Choose one or more of: %(codes)s.") % {"codes": ", ".join(known)})
+
+
+class LanguagesField(models.JSONField):
+    """A list of language codes from settings.LANGUAGES, edited as checkboxes."""
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.TypedMultipleChoiceField(
+            choices=settings.LANGUAGES,
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            label=self.verbose_name,
+            help_text=self.help_text,
+            initial=default_languages,
+        )
+
+
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens."))
 
 
-class Tenant(models.Model):
+class DataVersioned(models.Model):
+    """A counter that every change to the records below this row bumps (``portal_models.caching``).
+
+    Saving the row never writes the counter back: an instance loaded before a bump must not undo it.
+    """
+
+    data_version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "data_version"
+            ]
+        super().save(*args, **kwargs)
+
+
+class Tenant(DataVersioned):
     """A brand that runs its own portal: the 'client ID' in the portal URL."""
 
     class TwoFactorPolicy(models.TextChoices):
@@ -41,6 +89,12 @@ class Tenant(models.Model):
     two_factor_policy = models.CharField(
         max_length=20, choices=TwoFactorPolicy.choices, default=TwoFactorPolicy.OPTIONAL
     )
+    languages = LanguagesField(
+        _("portal languages"),
+        default=default_languages,
+        validators=[validate_languages],
+        help_text=_("Languages the portal offers; the first is the default. With one, no language selector shows."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -54,7 +108,7 @@ class Tenant(models.Model):
         return f"{self.sender_name or self.name} <{settings.DEFAULT_FROM_EMAIL}>"
 
 
-class Account(models.Model):
+class Account(DataVersioned):
     """A customer company under a tenant."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="accounts")
@@ -131,3 +185,31 @@ class Contact(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class StaffRole(models.TextChoices):
+    """What a tenant's staff group may do in the admin; each role has a template group of the same name."""
+
+    MARKETING = "marketing", _("Marketing")
+    BILLING = "billing", _("Billing staff")
+    SUPPORT = "support", _("Support staff")
+
+
+class TenantStaffGroup(models.Model):
+    """A Wagtail/Django group whose members are staff of one tenant in one role.
+
+    Membership of such a group is what ties a staff user to a tenant: the admin shows them that tenant's
+    records only (superusers see every tenant). The group's permissions are copied from the role's
+    template group ("Marketing", "Billing staff", "Support staff", shipped by a data migration).
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="staff_groups")
+    group = models.OneToOneField("auth.Group", on_delete=models.CASCADE, related_name="tenant_role")
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+
+    class Meta:
+        ordering = ["tenant__name", "role"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "role"], name="one_staff_group_per_tenant_role")]
+
+    def __str__(self):
+        return f"{self.tenant} · {self.get_role_display()}"

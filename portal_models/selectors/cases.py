@@ -8,6 +8,7 @@ from wagtail.documents import get_document_model
 
 from portal_models.access import combine_grants
 from portal_models.models import Case, CaseAssignment, CaseNote, CasePermission, Invoice, Tenant, User
+from portal_models.staff_access import staff_scope
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def case_invoices(*, case: Case) -> QuerySet[Invoice]:
 
 
 def case_assignable_users(*, case: Case) -> QuerySet[User]:
-    """Who may be given a role on ``case``: contacts with a User at the case's account, and staff."""
+    """Who may be given a role on ``case``: contacts with a User at the case's account, the staff of the
+    case's tenant, and superusers (never another tenant's staff)."""
+    tenant_staff = Q(is_staff=True) & (Q(is_superuser=True) | Q(groups__tenant_role__tenant_id=case.tenant_id))
     return (
-        User.objects.filter(Q(contacts__account_id=case.account_id) | Q(is_staff=True), is_active=True)
+        User.objects.filter(Q(contacts__account_id=case.account_id) | tenant_staff, is_active=True)
         .distinct()
         .order_by("-is_staff", "last_name", "first_name", "email")
     )
@@ -79,5 +82,5 @@ def case_assignments(*, case: Case) -> QuerySet[CaseAssignment]:
 
 
 def staff_cases(*, user: User) -> QuerySet[Case]:
-    """The cases a staff user manages in the admin: the one place to add tenant scoping for staff."""
-    return Case.objects.select_related("account", "tenant")
+    """The cases a staff user manages in the admin: those of the tenants they are staff of."""
+    return staff_scope(user=user, queryset=Case.objects.select_related("account", "tenant"))

@@ -2,7 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from portal_models.models import Contact
+from portal_models.models import Contact, User
+from portal_models.staff_access import staff_scope, staff_tenant_ids
 
 
 def contacts_for_logins(*, search: str = "") -> QuerySet[Contact]:
@@ -19,7 +20,12 @@ def contacts_for_logins(*, search: str = "") -> QuerySet[Contact]:
     return contacts
 
 
-def lockouts():
+def lockouts(*, user):
+    """The sign-in lockouts ``user`` may see and lift: those of the users of their tenants (all for superusers)."""
     from axes.models import AccessAttempt
 
-    return AccessAttempt.objects.order_by("-attempt_time")
+    attempts = AccessAttempt.objects.order_by("-attempt_time")
+    if staff_tenant_ids(user) is None:
+        return attempts
+    emails = staff_scope(user=user, queryset=User.objects.all()).values("email")
+    return attempts.filter(username__in=emails)

@@ -23,8 +23,10 @@ from portal_models.models import (
     PaymentAllocation,
     User,
 )
+from portal_models.models.audit import SecurityEventType
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, quantize
+from portal_models.services.audit import security_event_record
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -221,6 +223,21 @@ def payment_record(
     )
     for inv in plan:
         invoice_recalculate(invoice=inv)
+    security_event_record(
+        event=SecurityEventType.PAYMENT_RECORDED,
+        account=account,
+        user=payer,
+        actor=recorded_by,
+        details={
+            "payment_id": payment.pk,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "method": payment.method,
+            "status": payment.status,
+            "invoices": [inv.number for inv in plan],
+            "stripe_payment_intent_id": payment.stripe_payment_intent_id or "",
+        },
+    )
     return payment
 
 
@@ -288,7 +305,6 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
 
     Returns the invoice and the addresses it was sent to.
     """
-    from django.core.mail import EmailMessage
     from django.template.loader import render_to_string
 
     from portal_models.models import Contact
@@ -307,12 +323,16 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
         .values_list("email", flat=True)
     )
     if recipients:
+        from portal_models.services.emails import send_plain_email
+
         context = {"invoice": invoice, "tenant": invoice.tenant, "account": invoice.account}
-        EmailMessage(
-            subject=_("Invoice %(number)s from %(tenant)s") % {"number": invoice.number, "tenant": invoice.tenant.name},
-            body=render_to_string("theme/portal/billing/email_invoice.txt", context),
-            from_email=invoice.tenant.from_email,
+        send_plain_email(
+            tenant=invoice.tenant,
             to=recipients,
             reply_to=[invoice.tenant.support_email],
-        ).send()
+            build=lambda: (
+                _("Invoice %(number)s from %(tenant)s") % {"number": invoice.number, "tenant": invoice.tenant.name},
+                render_to_string("theme/portal/billing/email_invoice.txt", context),
+            ),
+        )
     return invoice, recipients

@@ -14,8 +14,12 @@ from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
+from portal_models import caching
 from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, User
 from portal_models.selectors.cases import case_assignable_users
+from portal_models.storage import storage_guard
+
+from .documents import _child_collection, tenant_collection
 
 CASES_COLLECTION = "Cases"
 NOTE_MAX_LENGTH = 5000
@@ -68,17 +72,17 @@ def max_upload_bytes() -> int:
     return getattr(settings, "CASE_DOCUMENT_MAX_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
 
 
-def cases_root_collection() -> Collection:
-    root = Collection.get_first_root_node()
-    existing = root.get_children().filter(name=CASES_COLLECTION).first()
-    return existing or root.add_child(name=CASES_COLLECTION)
+def cases_root_collection(*, tenant) -> Collection:
+    """The tenant's "Cases" collection, inside the tenant's collection so that its collection permissions
+    (marketing's, and any given to support) follow the tenant."""
+    return _child_collection(tenant_collection(tenant=tenant), CASES_COLLECTION)
 
 
 def case_collection_ensure(*, case: Case) -> Collection:
-    """Give the case its own collection (a child of "Cases") if it has none yet."""
+    """Give the case its own collection (tenant collection › "Cases" › case) if it has none yet."""
     if case.collection_id:
         return case.collection
-    collection = cases_root_collection().add_child(name=f"{case.tenant.slug} · {case.number}")
+    collection = cases_root_collection(tenant=case.tenant).add_child(name=f"{case.tenant.slug} · {case.number}")
     Case.objects.filter(pk=case.pk).update(collection=collection)
     case.collection = collection
     return collection
@@ -130,6 +134,7 @@ def case_assign(*, case: Case, users: Iterable[User], role: CaseRole) -> list[Ca
     created = CaseAssignment.objects.bulk_create(
         [CaseAssignment(case=case, user_id=pk, role=role) for pk in sorted(allowed - existing)]
     )
+    caching.bump_accounts(case.account_id)  # bulk_create sends no signals; the case selector is cached
     return created
 
 
@@ -201,5 +206,6 @@ def case_document_upload(*, case: Case, upload: UploadedFile | None, user: User,
             uploaded_by_user=user,
         )
         document.full_clean(exclude=["file"])
-        document.save()
+        with storage_guard():
+            document.save()
     return document

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -28,6 +27,7 @@ from ..models import (
     UploadCategory,
     User,
 )
+from ..storage import storage_guard
 
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 SNIFF_BYTES = 8192
@@ -156,16 +156,17 @@ def customer_upload_create(*, account: Account, user: User | None, title: str, c
     if category not in UploadCategory.values:
         raise ValidationError(_("Choose a category."), code="category")
     file.name = checked.name
-    return CustomerUpload.objects.create(
-        account=account,
-        uploaded_by=user,
-        title=title[:200],
-        category=category,
-        file=file,
-        original_name=checked.name,
-        content_type=checked.content_type,
-        size=checked.size,
-    )
+    with storage_guard():
+        return CustomerUpload.objects.create(
+            account=account,
+            uploaded_by=user,
+            title=title[:200],
+            category=category,
+            file=file,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+        )
 
 
 REQUIREMENT_CATEGORY = {
@@ -229,21 +230,25 @@ def _notify_review(requirement_pk: int) -> None:
     )
     if not recipients:
         return
-    what = f"{requirement.get_kind_display()} — {requirement.service.product.name}"
-    if requirement.status == RequirementStatus.ACCEPTED:
-        subject = _("Accepted: %(what)s") % {"what": what}
-        body = _("Thank you. We accepted the %(what)s you uploaded for %(account)s.") % {
-            "what": what,
-            "account": account.name,
-        }
-    else:
-        subject = _("Please upload again: %(what)s") % {"what": what}
-        body = _(
-            "We could not accept the %(what)s you uploaded for %(account)s.\n\nReason: %(reason)s\n\n"
-            "Please upload a corrected file from the Services tab of your customer portal."
-        ) % {"what": what, "account": account.name, "reason": requirement.rejection_reason}
-    tenant = account.tenant
-    send_mail(subject, body, tenant.from_email, recipients)
+    from portal_models.services.emails import send_plain_email
+
+    def build():
+        what = f"{requirement.get_kind_display()} — {requirement.service.product.name}"
+        if requirement.status == RequirementStatus.ACCEPTED:
+            subject = _("Accepted: %(what)s") % {"what": what}
+            body = _("Thank you. We accepted the %(what)s you uploaded for %(account)s.") % {
+                "what": what,
+                "account": account.name,
+            }
+        else:
+            subject = _("Please upload again: %(what)s") % {"what": what}
+            body = _(
+                "We could not accept the %(what)s you uploaded for %(account)s.\n\nReason: %(reason)s\n\n"
+                "Please upload a corrected file from the Services tab of your customer portal."
+            ) % {"what": what, "account": account.name, "reason": requirement.rejection_reason}
+        return subject, body
+
+    send_plain_email(tenant=account.tenant, to=recipients, build=build)
 
 
 # --- Collections: where each portal's Wagtail documents live ---------------------------------------
@@ -261,7 +266,11 @@ def tenant_collection(*, tenant: Tenant) -> Collection:
     if scope:
         return scope.collection
     root = Collection.get_first_root_node() or Collection.add_root(name="Root")
-    collection = _child_collection(root, tenant.name)
+    # Never adopt a collection by name: another tenant's documents would become this tenant's.
+    name = tenant.name
+    if root.get_children().filter(name=name).exists():
+        name = f"{tenant.name} ({tenant.slug})"
+    collection = root.add_child(name=name)
     PortalCollection.objects.create(collection=collection, tenant=tenant)
     return collection
 

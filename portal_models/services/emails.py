@@ -1,14 +1,34 @@
 """Branded email: every message of a tenant carries its logo, colours and sender name,
 with a plain-text alternative. Templates: theme/templates/theme/emails/<name>.{txt,html};
-the subject is the first line of ``<name>_subject.txt``."""
+the subject is the first line of ``<name>_subject.txt``. Each recipient gets the message in their
+language (``User.language``, limited to the tenant's languages)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
-from portal_models.models import Tenant
+from portal_models.languages import language_for, offered_languages
+from portal_models.models import Tenant, User
+
+
+def tenant_language(tenant: Tenant) -> str:
+    """The tenant's default language: for messages to its support team."""
+    return offered_languages(tenant)[0][0]
+
+
+def recipients_by_language(*, tenant: Tenant, to: list[str]) -> list[tuple[str, list[str]]]:
+    """Group addresses by the language to write to them in: a user's saved language, else the
+    language of the current request (a visitor registering in Spanish), within the tenant's languages."""
+    addresses = [address for address in to if address]
+    users = {u.email.lower(): u for u in User.objects.filter(email__in=[a.lower() for a in addresses])}
+    groups: dict[str, list[str]] = {}
+    for address in addresses:
+        language = language_for(tenant=tenant, user=users.get(address.lower()), requested=translation.get_language())
+        groups.setdefault(language, []).append(address)
+    return list(groups.items())
 
 
 def _absolute(url: str, base: str) -> str:
@@ -30,13 +50,30 @@ def branding_for(*, tenant: Tenant) -> dict:
     return brand
 
 
-def send_branded_email(*, tenant: Tenant, to: list[str], template: str, context: dict | None = None) -> None:
-    ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), **(context or {})}
-    subject = render_to_string(f"theme/emails/{template}_subject.txt", ctx).strip().splitlines()[0]
-    text = render_to_string(f"theme/emails/{template}.txt", ctx)
-    html = render_to_string(f"theme/emails/{template}.html", ctx)
-    message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=tenant.from_email, to=to, reply_to=[tenant.support_email]
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
+def send_branded_email(
+    *, tenant: Tenant, to: list[str], template: str, context: dict | None = None, language: str | None = None
+) -> None:
+    """Send one message per language of the recipients (``language`` forces one, e.g. for the support team)."""
+    groups = [(language, to)] if language else recipients_by_language(tenant=tenant, to=to)
+    for group_language, addresses in groups:
+        with translation.override(group_language):
+            ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), **(context or {})}
+            subject = render_to_string(f"theme/emails/{template}_subject.txt", ctx).strip().splitlines()[0]
+            text = render_to_string(f"theme/emails/{template}.txt", ctx)
+            html = render_to_string(f"theme/emails/{template}.html", ctx)
+        message = EmailMultiAlternatives(
+            subject=subject, body=text, from_email=tenant.from_email, to=addresses, reply_to=[tenant.support_email]
+        )
+        message.attach_alternative(html, "text/html")
+        message.send()
+
+
+def send_plain_email(*, tenant: Tenant, to: list[str], build, reply_to: list[str] | None = None) -> None:
+    """A plain-text message worded per recipient language: ``build()`` returns (subject, body) and is
+    called with each language active."""
+    for language, addresses in recipients_by_language(tenant=tenant, to=to):
+        with translation.override(language):
+            subject, body = build()
+        EmailMultiAlternatives(
+            subject=str(subject), body=str(body), from_email=tenant.from_email, to=addresses, reply_to=reply_to
+        ).send()

@@ -17,8 +17,9 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from portal_models import ratelimit
-from portal_models.models import Account, Contact, RegistrationRequest, Tenant, User
-from portal_models.services.emails import send_branded_email
+from portal_models.models import Account, Contact, RegistrationRequest, SecurityEventType, Tenant, User
+from portal_models.services.audit import security_event_record
+from portal_models.services.emails import send_branded_email, tenant_language
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
@@ -44,11 +45,17 @@ set_password_tokens = InvitationTokenGenerator()
 # --- passwords -----------------------------------------------------------------------------------
 
 
-def user_set_password(*, user: User, password: str) -> User:
-    """Give ``user`` a password of their own choice (already validated); ends a temporary password."""
+def user_set_password(*, user: User, password: str, from_link: bool = False) -> User:
+    """Give ``user`` a password of their own choice (already validated); ends a temporary password.
+
+    ``from_link``: set through a one-time link (forgot password, invitation) rather than changed while signed in.
+    """
     user.set_password(password)
     user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
+    security_event_record(
+        event=SecurityEventType.PASSWORD_RESET if from_link else SecurityEventType.PASSWORD_CHANGED, user=user
+    )
     return user
 
 
@@ -145,6 +152,7 @@ def registration_start(
             to=[tenant.support_email],
             template="registration_not_found",
             context={"registration": registration},
+            language=tenant_language(tenant),
         )
     else:
         _send_code(registration)
@@ -236,6 +244,7 @@ def password_reset_request(*, tenant: Tenant, email: str, ip_address: str | None
     )
     if contact is None:
         return
+    security_event_record(event=SecurityEventType.PASSWORD_RESET_REQUESTED, tenant=tenant, user=contact.user)
     send_branded_email(
         tenant=tenant,
         to=[contact.user.email],
@@ -276,6 +285,13 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
     contact.can_login = True
     contact.save(update_fields=["can_login", "updated_at"])
     tenant = contact.account.tenant
+    security_event_record(
+        event=SecurityEventType.LOGIN_GRANTED,
+        account=contact.account,
+        user=user,
+        actor=invited_by,
+        details={"contact_id": contact.pk},
+    )
     send_branded_email(
         tenant=tenant,
         to=[user.email],
@@ -292,19 +308,38 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
     return contact
 
 
-def contact_revoke_login(*, contact: Contact) -> Contact:
+def contact_revoke_login(*, contact: Contact, revoked_by: User | None = None) -> Contact:
     if contact.can_login:
         contact.can_login = False
         contact.save(update_fields=["can_login", "updated_at"])
+        security_event_record(
+            event=SecurityEventType.LOGIN_REVOKED,
+            account=contact.account,
+            user=contact.user,
+            email=contact.email,
+            actor=revoked_by,
+            details={"contact_id": contact.pk},
+        )
     return contact
 
 
-def account_disable_logins(*, account: Account, keep: Contact | None = None) -> int:
+@transaction.atomic
+def account_disable_logins(*, account: Account, keep: Contact | None = None, revoked_by: User | None = None) -> int:
     """Take login rights from every contact of ``account`` (except ``keep``, the owner acting). Returns the count."""
-    contacts = Contact.objects.filter(account=account, can_login=True)
+    contacts = Contact.objects.filter(account=account, can_login=True).select_related("user")
     if keep is not None:
         contacts = contacts.exclude(pk=keep.pk)
-    return contacts.update(can_login=False, updated_at=timezone.now())
+    revoked = list(contacts)
+    for contact in revoked:
+        security_event_record(
+            event=SecurityEventType.LOGIN_REVOKED,
+            account=account,
+            user=contact.user,
+            email=contact.email,
+            actor=revoked_by,
+            details={"contact_id": contact.pk, "all_logins_disabled": True},
+        )
+    return Contact.objects.filter(pk__in=[c.pk for c in revoked]).update(can_login=False, updated_at=timezone.now())
 
 
 # --- two-factor authentication (seed 003) --------------------------------------------------------

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -29,9 +28,11 @@ from portal_models.models import (
     Tenant,
     User,
 )
+from portal_models.models.audit import SecurityEventType
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, from_minor_units, quantize
 
+from .audit import security_event_record
 from .billing import invoice_add_fee_line, invoice_recalculate, payment_record
 
 logger = logging.getLogger(__name__)
@@ -312,13 +313,16 @@ def _detach_quietly(payment_method_id: str) -> None:
 
 @dataclass(frozen=True)
 class PaymentOutcome:
-    state: str  # "processing", "succeeded", "failed"
+    state: str  # "processing", "succeeded", "failed", or "unknown" (not a payment of this account)
     payment: Payment | None = None
     message: str = ""
 
 
 def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
-    """Where a payment stands: recorded by the webhook, failed, or still processing."""
+    """Where a payment stands: recorded by the webhook, failed, or still processing.
+
+    "unknown" when the PaymentIntent does not exist or belongs to another account (the routes answer 404).
+    """
     payment = Payment.objects.filter(account=account, stripe_payment_intent_id=intent_id).first()
     if payment is not None:
         if payment.status == Payment.Status.FAILED:
@@ -326,10 +330,12 @@ def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
         return PaymentOutcome("succeeded", payment)
     try:
         intent = gateway.payment_intent_retrieve(intent_id=intent_id)
-    except PaymentError:
+    except PaymentServiceUnavailable:
         return PaymentOutcome("processing")
+    except PaymentError:  # Stripe does not know this PaymentIntent
+        return PaymentOutcome("unknown", None, _("This payment does not exist."))
     if intent.metadata.get("portal_account_id") != str(account.pk):
-        return PaymentOutcome("failed", None, _("This payment does not exist."))
+        return PaymentOutcome("unknown", None, _("This payment does not exist."))
     if intent.failed:
         return PaymentOutcome("failed", None, intent.failure_message or _("The payment was not completed."))
     return PaymentOutcome("processing")
@@ -338,22 +344,41 @@ def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
 # --- Recording from Stripe's webhook -------------------------------------------------------------
 
 
+def _decimal(text) -> Decimal | None:
+    """A finite Decimal from metadata text, or None (metadata is never trusted to be well formed)."""
+    try:
+        value = Decimal(str(text))
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return value if value.is_finite() else None
+
+
 def _parse_invoices(text: str) -> dict[int, Decimal]:
+    """``"pk:amount,..."`` from the PaymentIntent's metadata; malformed items are left out."""
     result = {}
     for item in (text or "").split(","):
-        if ":" in item:
-            pk, amount = item.split(":", 1)
-            result[int(pk)] = Decimal(amount)
+        pk, _sep, amount = item.partition(":")
+        value = _decimal(amount)
+        if pk.strip().isdigit() and value is not None and value > ZERO:
+            result[int(pk)] = value
     return result
+
+
+def _intent_customer(obj: dict) -> str:
+    customer = obj.get("customer") or ""
+    return customer.get("id", "") if isinstance(customer, dict) else customer
 
 
 def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
     """Record a verified webhook event once (unique event id); None when it was already processed."""
     try:
+        handler = EVENT_HANDLERS.get(event.type)
+        if handler is None:  # an event type we do not subscribe to: acknowledged, neither stored nor acted on
+            logger.info("Ignored Stripe event %s of type %s", event.id, event.type)
+            return None
         with transaction.atomic():
             record = StripeEvent.objects.create(event_id=event.id, type=event.type, payload=event.payload)
-            handler = EVENT_HANDLERS.get(event.type)
-            payment = handler(event.object) if handler else None
+            payment = handler(event.object)
             record.payment = payment
             record.processed_at = timezone.now()
             record.save(update_fields=["payment", "processed_at"])
@@ -369,7 +394,7 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     if existing is not None and existing.status != Payment.Status.FAILED:
         return existing
     meta = obj.get("metadata") or {}
-    account = Account.objects.select_related("tenant").filter(pk=meta.get("portal_account_id") or 0).first()
+    account = _intent_account(obj)
     if account is None:
         logger.warning("PaymentIntent %s is not one of ours", intent_id)
         return None
@@ -387,11 +412,13 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     subtotal = sum(parts.values(), ZERO)
     policy = fee_policy_for(tenant=account.tenant)
     fee = card_fee(policy=policy, amount=subtotal, currency=currency)
+    same_currency = str(obj.get("currency", "")).upper() == currency
     verified = (
-        str(obj.get("currency", "")).upper() == currency
+        same_currency
+        and str(meta.get("portal_account_id", "")) == str(account.pk)
         and len(parts) == len(requested)
         and all(parts[locked[pk]] == part for pk, part in requested.items())
-        and fee == Decimal(meta.get("fee") or "0")
+        and fee == _decimal(meta.get("fee") or "0")
         and subtotal + fee == amount
     )
     notes = ""
@@ -401,9 +428,16 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
             invoice_add_fee_line(invoice=inv, amount=fee_part)
             allocations[inv] = parts[inv] + fee_part
     else:
+        # Record the money for staff to review; pay at most what was really charged, in our currency only.
         fee = ZERO
         notes = _("The amount charged did not match what was due when it was recorded; please review.")
         logger.error("PaymentIntent %s: amounts do not match the invoices; recorded for review", intent_id)
+        allocations, remaining = {}, (amount if same_currency else ZERO)
+        for inv, part in parts.items():
+            take = min(part, remaining)
+            if take > ZERO:
+                allocations[inv] = take
+                remaining -= take
     events = []
     if existing is not None:  # a failed attempt on the same intent that later succeeded
         events = list(existing.events.values_list("pk", flat=True))
@@ -430,6 +464,23 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     return payment
 
 
+def _intent_account(obj: dict) -> Account | None:
+    """The account a PaymentIntent pays for: the one named in its metadata, provided that account's Stripe
+    customer is the one charged. When they differ, the charged customer's account (its invoices only)."""
+    meta = obj.get("metadata") or {}
+    account = Account.objects.select_related("tenant").filter(pk=_decimal_pk(meta.get("portal_account_id"))).first()
+    customer = _intent_customer(obj)
+    if account is not None and customer and customer != account.stripe_customer_id:
+        logger.error("PaymentIntent %s names account %s but charged customer %s", obj.get("id"), account.pk, customer)
+        account = Account.objects.select_related("tenant").filter(stripe_customer_id=customer).first()
+    return account
+
+
+def _decimal_pk(text) -> int:
+    text = str(text or "").strip()
+    return int(text) if text.isdigit() else 0
+
+
 def _detach_unsaved_after_commit(obj: dict) -> None:
     """A card the customer did not ask to save is detached from the Stripe customer once the payment is over."""
     pm_id = obj.get("payment_method")
@@ -445,7 +496,7 @@ def payment_failure_record(obj: dict) -> Payment | None:
     if existing is not None:
         return existing  # already recorded (a success is never downgraded by a late failure)
     meta = obj.get("metadata") or {}
-    account = Account.objects.select_related("tenant").filter(pk=meta.get("portal_account_id") or 0).first()
+    account = _intent_account(obj)
     if account is None:
         return None
     currency = account.tenant.currency
@@ -500,6 +551,18 @@ def payment_apply_refund_total(*, payment: Payment, refunded_total: Decimal) -> 
     full = refunded_total >= payment.amount
     payment.status = Payment.Status.REFUNDED if full else Payment.Status.PARTIALLY_REFUNDED
     payment.save(update_fields=["refunded_amount", "status"])
+    security_event_record(
+        event=SecurityEventType.REFUND_RECORDED,
+        account=payment.account,
+        user=payment.payer,
+        details={
+            "payment_id": payment.pk,
+            "refunded": str(delta),
+            "refunded_total": str(refunded_total),
+            "currency": payment.currency,
+            "stripe_payment_intent_id": payment.stripe_payment_intent_id or "",
+        },
+    )
     touched = []
     if not full:  # take the refund off the allocations, last invoice first, so the invoices owe it again
         for allocation in payment.allocations.select_related("invoice").order_by("-invoice__due_date", "-pk"):
@@ -556,10 +619,18 @@ def payment_receipt_send(*, payment: Payment) -> int:
         recipients.add(payment.payer.email)
     if not recipients:
         return 0
+    from portal_models.services.emails import send_plain_email
+
     context = {"payment": payment, "tenant": payment.tenant, "account": payment.account}
-    subject = _("Payment receipt from %(tenant)s") % {"tenant": payment.tenant.name}
-    body = render_to_string("theme/portal/payments/receipt_email.txt", context)
-    return send_mail(subject, body, payment.tenant.from_email, sorted(recipients))
+    send_plain_email(
+        tenant=payment.tenant,
+        to=sorted(recipients),
+        build=lambda: (
+            _("Payment receipt from %(tenant)s") % {"tenant": payment.tenant.name},
+            render_to_string("theme/portal/payments/receipt_email.txt", context),
+        ),
+    )
+    return 1
 
 
 # --- Autopay -------------------------------------------------------------------------------------
@@ -615,12 +686,16 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
 def _autopay_email(*, account: Account, ok: bool, message: str) -> None:
     recipients = sorted({c.email for c in Contact.objects.filter(account=account, is_billing=True) if c.email})
     if recipients:
-        send_mail(
-            _("Your automatic payment could not be made"),
-            _("We could not charge your card on file for %(account)s: %(message)s\nPlease pay in the portal.")
-            % {"account": account.name, "message": message},
-            account.tenant.from_email,
-            recipients,
+        from portal_models.services.emails import send_plain_email
+
+        send_plain_email(
+            tenant=account.tenant,
+            to=recipients,
+            build=lambda: (
+                _("Your automatic payment could not be made"),
+                _("We could not charge your card on file for %(account)s: %(message)s\nPlease pay in the portal.")
+                % {"account": account.name, "message": message},
+            ),
         )
 
 

@@ -18,11 +18,12 @@ from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal_models.models import Account, Tenant, Ticket, TicketComment, TicketStatus, User
 from portal_models.models.tickets import TicketCategory, TicketSeverity, validate_ticket_attachment
+from portal_models.storage import storage_guard
 
 # --- emails -------------------------------------------------------------------------------------
 
@@ -43,7 +44,12 @@ def _staff_ticket_url(ticket: Ticket) -> str:
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/portal_models/ticket/edit/{ticket.pk}/"
 
 
-def _send(*, template: str, subject: str, to: list[str], ticket: Ticket, reply_to: list[str] | None = None, **ctx):
+def _send(
+    *, template: str, subject, to: list[str], ticket: Ticket, reply_to: list[str] | None = None, staff=False, **ctx
+):
+    """``subject`` is a callable, so that it is worded in each recipient's language."""
+    from portal_models.services.emails import recipients_by_language, tenant_language
+
     to = [address for address in to if address]
     if not to:
         return
@@ -54,15 +60,18 @@ def _send(*, template: str, subject: str, to: list[str], ticket: Ticket, reply_t
         "staff_url": _staff_ticket_url(ticket),
         **ctx,
     }
-    message = EmailMultiAlternatives(
-        subject=f"[{ticket.reference}] {subject}",
-        body=render_to_string(f"theme/email/tickets/{template}.txt", context),
-        from_email=ticket.tenant.from_email,
-        to=to,
-        reply_to=reply_to,
-    )
-    message.attach_alternative(render_to_string(f"theme/email/tickets/{template}.html", context), "text/html")
-    message.send()
+    groups = [(tenant_language(ticket.tenant), to)] if staff else recipients_by_language(tenant=ticket.tenant, to=to)
+    for language, addresses in groups:
+        with translation.override(language):
+            message = EmailMultiAlternatives(
+                subject=f"[{ticket.reference}] {subject()}",
+                body=render_to_string(f"theme/email/tickets/{template}.txt", context),
+                from_email=ticket.tenant.from_email,
+                to=addresses,
+                reply_to=reply_to,
+            )
+            message.attach_alternative(render_to_string(f"theme/email/tickets/{template}.html", context), "text/html")
+        message.send()
 
 
 def _customer_recipients(ticket: Ticket) -> list[str]:
@@ -72,20 +81,25 @@ def _customer_recipients(ticket: Ticket) -> list[str]:
 def _email_support_new_ticket(ticket: Ticket) -> None:
     _send(
         template="support_new_ticket",
-        subject=_("New ticket from %(account)s: %(subject)s")
-        % {"account": ticket.account.name, "subject": ticket.subject},
+        subject=lambda: (
+            _("New ticket from %(account)s: %(subject)s") % {"account": ticket.account.name, "subject": ticket.subject}
+        ),
         to=[ticket.tenant.support_email],
         ticket=ticket,
+        staff=True,
     )
 
 
 def _email_support_customer_note(ticket: Ticket, comment: TicketComment, *, reopened: bool = False) -> None:
     _send(
         template="support_customer_note",
-        subject=(_("Ticket reopened: %(subject)s") if reopened else _("New customer note: %(subject)s"))
-        % {"subject": ticket.subject},
+        subject=lambda: (
+            (_("Ticket reopened: %(subject)s") if reopened else _("New customer note: %(subject)s"))
+            % {"subject": ticket.subject}
+        ),
         to=[ticket.tenant.support_email],
         ticket=ticket,
+        staff=True,
         comment=comment,
         reopened=reopened,
     )
@@ -95,7 +109,7 @@ def _email_customer_reply(ticket: Ticket, comment: TicketComment) -> None:
     assert comment.is_public, "internal notes are never emailed to customers"
     _send(
         template="customer_reply",
-        subject=_("New reply: %(subject)s") % {"subject": ticket.subject},
+        subject=lambda: _("New reply: %(subject)s") % {"subject": ticket.subject},
         to=_customer_recipients(ticket),
         reply_to=[ticket.tenant.support_email],
         ticket=ticket,
@@ -106,8 +120,10 @@ def _email_customer_reply(ticket: Ticket, comment: TicketComment) -> None:
 def _email_customer_status(ticket: Ticket, old_status: str) -> None:
     _send(
         template="customer_status",
-        subject=_("Status changed to %(status)s: %(subject)s")
-        % {"status": ticket.get_status_display(), "subject": ticket.subject},
+        subject=lambda: (
+            _("Status changed to %(status)s: %(subject)s")
+            % {"status": TicketStatus(ticket.status).label, "subject": ticket.subject}
+        ),
         to=_customer_recipients(ticket),
         reply_to=[ticket.tenant.support_email],
         ticket=ticket,
@@ -191,7 +207,8 @@ def ticket_comment_add(*, ticket: Ticket, user: User, body: str, attachment=None
     comment = TicketComment(ticket=ticket, author=user, body=body, is_public=True)
     if attachment:
         comment.attachment = attachment
-    comment.save()
+    with storage_guard("attachment"):
+        comment.save()
     if ticket.status == TicketStatus.WAITING_ON_CUSTOMER:
         _touch(ticket, status=TicketStatus.OPEN)
     else:
@@ -224,7 +241,8 @@ def ticket_reply_staff(*, ticket: Ticket, author: User, body: str, is_public: bo
     comment = TicketComment(ticket=ticket, author=author, body=body, is_public=bool(is_public))
     if attachment:
         comment.attachment = attachment
-    comment.save()
+    with storage_guard("reply_attachment"):
+        comment.save()
     _touch(ticket)
     if comment.is_public:
         _after_commit(_email_customer_reply, ticket, comment)

@@ -22,27 +22,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def localstripe_url(tmp_path_factory):
+def start_localstripe(log_path: Path) -> tuple[subprocess.Popen, str]:
+    """Start a localstripe server on a free port and wait until it answers; returns the process and its URL."""
     port = free_port()
     exe = Path(sys.executable).with_name("localstripe")
-    log = open(tmp_path_factory.mktemp("localstripe") / "localstripe.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen([str(exe), "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT)
+    with open(log_path, "w") as log:  # the child keeps its own handle on the log
+        proc = subprocess.Popen([str(exe), "--port", str(port), "--from-scratch"], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
         try:
             requests.get(f"{url}/js.stripe.com/v3/", timeout=1).raise_for_status()
-            break
+            return proc, url
         except requests.RequestException:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
                 raise RuntimeError("localstripe did not start") from None
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory):
+    proc, url = start_localstripe(tmp_path_factory.mktemp("localstripe") / "localstripe.log")
     yield url
     proc.terminate()
     proc.wait(timeout=10)
-    log.close()
 
 
 class LocalStripe:

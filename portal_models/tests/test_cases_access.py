@@ -115,12 +115,18 @@ class TestCaseServices:
             case_assign(case=case, users=[], role=CaseRole.objects.get(name="Client", tenant=None))
 
     def test_staff_can_be_assigned_outsiders_cannot(self):
+        from portal_models.models import StaffRole
+        from portal_models.services.tenants import tenant_staff_groups_ensure
+
         case = case_create(account=AccountFactory(), number="F-1", title="Staffed")
-        staff = UserFactory(is_staff=True)
+        staff = UserFactory(is_staff=True)  # staff of the case's tenant
+        staff.groups.add(tenant_staff_groups_ensure(tenant=case.tenant)[StaffRole.SUPPORT])
         role = CaseRole.objects.get(name="Staff", tenant=None)
         assert len(case_assign(case=case, users=[staff], role=role)) == 1
         with pytest.raises(ValidationError):
             case_assign(case=case, users=[UserFactory()], role=role)
+        with pytest.raises(ValidationError):  # staff of another tenant
+            case_assign(case=case, users=[UserFactory(is_staff=True)], role=role)
 
     def test_note_validation(self):
         case = case_create(account=AccountFactory(), number="N-1", title="Notes")

@@ -1,8 +1,8 @@
 """Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import billing, cases, documents, identity, tenants, tickets
+from . import billing, cases, documents, identity, staff, tenants, tickets
 
-LOADERS = [tenants.load, identity.load, billing.load, tickets.load, documents.load, cases.load]
+LOADERS = [tenants.load, identity.load, billing.load, tickets.load, documents.load, cases.load, staff.load]
 
 
 def load(stdout=None) -> list[str]:

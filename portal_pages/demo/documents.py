@@ -131,14 +131,14 @@ def load() -> list[str]:
         sections.append(
             ("section", {"title": "General", "collection": str(tenant_collection(tenant=tenant).pk), "product": None})
         )
-        if not DocumentLibraryPage.objects.child_of(home).exists():
-            library = DocumentLibraryPage(
-                title=spec["library"],
-                slug="library",
-                intro="<p>Guides, release notes and contracts, organised by the products you own.</p>",
-                sections=sections,
-            )
+        library = DocumentLibraryPage.objects.child_of(home).first()
+        if library is None:
+            library = DocumentLibraryPage(title=spec["library"], slug="library")
             home.add_child(instance=library)
+        if not library.sections:  # the provisioned library starts without curated sections
+            library.title = spec["library"]
+            library.intro = "<p>Guides, release notes and contracts, organised by the products you own.</p>"
+            library.sections = sections
             library.save_revision().publish()
         lines.append(f"{tenant.name} documents: http://127.0.0.1:8000{home.url}documents/")
     return lines

@@ -5,7 +5,7 @@ from ..models import PortalHomePage, PortalRegistrationPage
 
 def load() -> list[str]:
     lines = []
-    for home in PortalHomePage.objects.live().select_related("tenant"):
+    for home in PortalHomePage.objects.live().filter(tenant__isnull=False).select_related("tenant"):
         if not PortalRegistrationPage.objects.child_of(home).exists():
             home.add_child(
                 instance=PortalRegistrationPage(

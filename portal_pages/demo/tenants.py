@@ -4,12 +4,11 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import Image as PILImage
 from PIL import ImageDraw
-from wagtail.images.models import Image
-from wagtail.models import Page, Site
 
-from portal_models.models import Account, Contact, Tenant, User
+from portal_models.models import Account, Contact, User
 
-from ..models import ContentPage, PortalHomePage, PortalLoginPage, PortalRootPage
+from ..models import PortalHomePage, PortalLoginPage
+from ..provisioning import portal_provision, portal_root_ensure
 
 DEMO_PASSWORD = "Portal-demo-2026!"
 STAFF_EMAIL = "admin@example.com"
@@ -26,6 +25,13 @@ TENANTS = [
         "intro": "<p>Pay invoices, download your documents and reach our support team — all in one place.</p>",
         "welcome": "Welcome to the QT9 Customer Portal. Your invoices, documents and services are one click away.",
         "accounts": [("C-1001", "Test Inc.", "Aurora", "IL"), ("C-1002", "Doe Manufacturing", "Chicago", "IL")],
+        "languages": ["en", "es"],
+        "es": {
+            "headline": "Inicio de sesión del Portal de Clientes de QT9",
+            "intro": "<p>Pague sus facturas, descargue sus documentos y comuníquese con nuestro equipo de soporte, "
+            "todo en un solo lugar.</p>",
+            "welcome": "Bienvenido al Portal de Clientes de QT9. Sus facturas, documentos y servicios están a un clic.",
+        },
         "customers": [("john.doe@example.com", "John", "Doe", ["C-1001", "C-1002"])],
     },
     {
@@ -43,84 +49,67 @@ TENANTS = [
 ]
 
 
-def _logo(name: str, primary: str, accent: str) -> Image:
-    title = f"{name} logo"
-    existing = Image.objects.filter(title=title).first()
-    if existing:
-        return existing
+def _logo_file(name: str, primary: str, accent: str) -> ImageFile:
     img = PILImage.new("RGB", (240, 240), primary)
     draw = ImageDraw.Draw(img)
     draw.rounded_rectangle((30, 30, 210, 210), radius=40, fill=accent)
     draw.ellipse((85, 85, 155, 155), fill=primary)
     buffer = BytesIO()
     img.save(buffer, format="PNG")
-    return Image.objects.create(title=title, file=ImageFile(buffer, name=f"{name.lower().replace(' ', '-')}-logo.png"))
+    buffer.seek(0)
+    return ImageFile(buffer, name=f"{name.lower().replace(' ', '-')}-logo.png")
 
 
-def _portal_root() -> PortalRootPage:
-    root = PortalRootPage.objects.first()
-    if root:
-        return root
-    wagtail_root = Page.get_first_root_node()
-    root = PortalRootPage(title="Client Portal", slug="portals", intro="<p>Use the address your provider gave you.</p>")
-    wagtail_root.add_child(instance=root)
-    site = Site.objects.filter(is_default_site=True).first()
-    old_root = site.root_page if site else None
-    if site:
-        site.root_page = root
-        site.save()
-    else:
-        Site.objects.create(hostname="localhost", port=80, root_page=root, is_default_site=True)
-    if old_root and old_root.pk != root.pk and not old_root.get_children().exists():
-        old_root.delete()
-    return root
+def _translate(page, locale, **fields):
+    """The page's translation in ``locale`` (made with its parents, as the admin's Translate action does), published."""
+    translation = page.get_translation_or_none(locale)
+    if translation is None:
+        translation = page.copy_for_translation(locale, copy_parents=True)
+    translation = translation.specific
+    for name, value in fields.items():
+        setattr(translation, name, value)
+    translation.save_revision().publish()
+    return translation
 
 
-def _portal(spec: dict, tenant: Tenant, root: PortalRootPage) -> PortalHomePage:
-    home = PortalHomePage.objects.filter(tenant=tenant).first()
+def _spanish(spec: dict, home: PortalHomePage) -> None:
+    """Spanish content of a portal: its home (welcome message) and sign-in page."""
+    from wagtail.models import Locale
+
+    spanish, _ = Locale.objects.get_or_create(language_code="es")
+    _translate(
+        home,
+        spanish,
+        title=f"Portal de clientes de {spec['name']}",
+        welcome=[("paragraph", f"<p>{spec['es']['welcome']}</p>")],
+    )
+    login = PortalLoginPage.objects.child_of(home).first()
+    _translate(login, spanish, title="Iniciar sesión", headline=spec["es"]["headline"], intro=spec["es"]["intro"])
+
+
+def _portal(spec: dict) -> PortalHomePage:
+    """The tenant's portal, provisioned like any new portal (the admin's "New portal" form)."""
+    home = PortalHomePage.objects.filter(tenant__slug=spec["slug"]).select_related("tenant").first()
     if home is None:
-        home = PortalHomePage(
-            title=f"{tenant.name} Customer Portal",
-            slug=tenant.slug,
-            tenant=tenant,
+        home = portal_provision(
+            name=spec["name"],
+            slug=spec["slug"],
+            support_email=spec["support_email"],
             primary_color=spec["primary"],
             accent_color=spec["accent"],
-            logo=_logo(tenant.name, spec["primary"], spec["accent"]),
-            favicon=_logo(tenant.name, spec["primary"], spec["accent"]),
-            welcome=[("paragraph", f"<p>{spec['welcome']}</p>")],
+            logo=_logo_file(spec["name"], spec["primary"], spec["accent"]),
+            welcome=spec["welcome"],
+            login_headline=spec["headline"],
+            login_intro=spec["intro"],
             support_phone="+1 (555) 010-0200",
-        )
-        root.add_child(instance=home)
-        home.save_revision().publish()
-    if not PortalLoginPage.objects.child_of(home).exists():
-        login = PortalLoginPage(title="Sign in", slug="login", headline=spec["headline"], intro=spec["intro"])
-        home.add_child(instance=login)
-        login.save_revision().publish()
-    if not ContentPage.objects.child_of(home).filter(slug="help").exists():
-        help_page = ContentPage(
-            title="Help & FAQ",
-            slug="help",
-            summary="Answers to the questions customers ask most.",
-            body=[
-                ("heading", "Signing in"),
-                ("paragraph", "<p>Your username is your email address. Forgot it? Contact support.</p>"),
-                ("heading", "Paying an invoice"),
-                (
-                    "paragraph",
-                    "<p>Open an invoice and choose <b>Pay now</b>. "
-                    "Card payments over $5,000 carry a 3% convenience fee.</p>",
-                ),
-            ],
-        )
-        home.add_child(instance=help_page)
-        help_page.save_revision().publish()
+        ).home
     return home
 
 
 @transaction.atomic
 def load() -> list[str]:
     lines = []
-    root = _portal_root()
+    portal_root_ensure()
     staff, created = User.objects.get_or_create(
         email=STAFF_EMAIL, defaults={"first_name": "Sam", "last_name": "Staff", "is_staff": True, "is_superuser": True}
     )
@@ -129,10 +118,13 @@ def load() -> list[str]:
         staff.save()
     lines.append(f"Staff admin: http://127.0.0.1:8000/admin/  {STAFF_EMAIL} / {STAFF_PASSWORD}")
     for spec in TENANTS:
-        tenant, _ = Tenant.objects.get_or_create(
-            slug=spec["slug"], defaults={"name": spec["name"], "support_email": spec["support_email"]}
-        )
-        home = _portal(spec, tenant, root)
+        home = _portal(spec)
+        tenant = home.tenant
+        if tenant.languages != spec.get("languages", ["en"]):
+            tenant.languages = spec.get("languages", ["en"])
+            tenant.save(update_fields=["languages"])
+        if "es" in spec:
+            _spanish(spec, home)
         accounts = {}
         for number, name, city, state in spec["accounts"]:
             accounts[number], _ = Account.objects.get_or_create(

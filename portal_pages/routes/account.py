@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from wagtail.contrib.routable_page.models import path
 
 from portal_models import access
-from portal_models.services.users import user_set_theme
+from portal_models.languages import offered_languages
+from portal_models.services.users import user_set_language, user_set_theme
 
 from .base import PortalRoutesBase, customer_route
 
@@ -40,6 +41,27 @@ class AccountRoutes(PortalRoutesBase):
             return HttpResponseNotAllowed(["POST"])
         user_set_theme(user=request.user, theme=request.POST.get("theme", ""))
         return redirect(_back(request, self.route_url("dashboard", request=request)))
+
+    @customer_route(r"^account/language/$", name="set_language")
+    def set_language(self, request, portal):
+        """The user menu's language choice: saved on the user, and in the cookie for the sign-in page."""
+        from django.conf import settings
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        offered = [code for code, _name in offered_languages(self.tenant)]
+        user = user_set_language(user=request.user, language=request.POST.get("language", ""), allowed=offered)
+        response = redirect(_back(request, self.route_url("dashboard", request=request)))
+        if user.language in offered:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            )
+        return response
 
     @path("logout/", name="logout")
     def logout(self, request):

@@ -11,10 +11,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal_models import access
+from portal_models import access, caching
+from portal_models.exports import safe_cell
 from portal_models.models import Contact, Payment
 from portal_models.selectors import billing as billing_selectors
 from portal_models.services import billing as billing_services
@@ -27,9 +28,17 @@ PAGE_SIZE = 20
 CSV_COLUMNS = ("Number", "Status", "Invoice date", "Due date", "Terms", "Total", "Paid", "Amount due", "Currency")
 
 
-def _page(request, items, *, per_page: int = PAGE_SIZE):
+class _KnownCountPaginator(Paginator):
+    """A paginator told its count (cached), so that a page costs one LIMIT query, whatever the list's size."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property
+
+
+def _page(request, items, *, per_page: int = PAGE_SIZE, count: int | None = None):
     """One page of ``items``; a page number that is not a number or out of range falls back with a message."""
-    paginator = Paginator(items, per_page)
+    paginator = Paginator(items, per_page) if count is None else _KnownCountPaginator(items, per_page, count=count)
     raw = request.GET.get("page", "1")
     page = paginator.get_page(raw)
     if str(page.number) != raw and "page" in request.GET:
@@ -55,7 +64,12 @@ class BillingRoutes(PortalRoutesBase):
 
     def dashboard_context(self, request, portal) -> dict:
         context = super().dashboard_context(request, portal)
-        context["billing"] = billing_selectors.dashboard_summary(account=portal.account)
+        context["billing"] = caching.for_portal(
+            portal,
+            "dashboard-billing",
+            lambda: billing_selectors.dashboard_summary(account=portal.account),
+            timezone.localdate(),
+        )
         context["pay_balance_url"] = self._pay_balance_url(request, portal)
         return context
 
@@ -65,12 +79,17 @@ class BillingRoutes(PortalRoutesBase):
         )
 
     def _invoice(self, portal, pk):
-        return access.get_object_or_404(
-            billing_selectors.invoice_detail_queryset(
-                queryset=billing_selectors.invoices_visible(account=portal.account)
+        return caching.for_portal(
+            portal,
+            "invoice",
+            lambda: access.get_object_or_404(
+                billing_selectors.invoice_detail_queryset(
+                    queryset=billing_selectors.invoices_visible(account=portal.account)
+                ),
+                portal=portal,
+                pk=pk,
             ),
-            portal=portal,
-            pk=pk,
+            int(pk),
         )
 
     # --- invoices --------------------------------------------------------------------------------
@@ -80,7 +99,9 @@ class BillingRoutes(PortalRoutesBase):
             queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
         )
         invoices = filterset.qs
-        page = _page(request, invoices)
+        listing = _querystring_without(request, "page")
+        count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
+        page = _page(request, invoices, count=count)
         return self.render_portal(
             request,
             "theme/portal/billing/invoice_list.html",
@@ -93,7 +114,9 @@ class BillingRoutes(PortalRoutesBase):
                 "sort_querystring": _querystring_without(request, "page", "sort"),
                 "export_querystring": _querystring_without(request, "page"),
                 "pay_balance_url": self._pay_balance_url(request, portal),
-                "balance_due": billing_selectors.account_balance(account=portal.account),
+                "balance_due": caching.for_portal(
+                    portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)
+                ),
             },
         )
 
@@ -113,15 +136,18 @@ class BillingRoutes(PortalRoutesBase):
         for inv in filterset.qs.iterator(chunk_size=500):
             writer.writerow(
                 [
-                    inv.number,
-                    inv.display_status,
-                    inv.invoice_date.isoformat(),
-                    inv.due_date.isoformat(),
-                    inv.terms,
-                    inv.total,
-                    inv.amount_paid,
-                    inv.amount_due,
-                    inv.currency,
+                    safe_cell(value)
+                    for value in (
+                        inv.number,
+                        inv.display_status,
+                        inv.invoice_date.isoformat(),
+                        inv.due_date.isoformat(),
+                        inv.terms,
+                        inv.total,
+                        inv.amount_paid,
+                        inv.amount_due,
+                        inv.currency,
+                    )
                 ]
             )
         return response
@@ -139,10 +165,20 @@ class BillingRoutes(PortalRoutesBase):
     @customer_route(r"^invoices/(?P<pk>\d+)/pdf/$", name="invoice_pdf", nav="invoices")
     def invoice_pdf(self, request, portal, pk):
         invoice = self._invoice(portal, pk)
-        pdf = render_pdf(
-            "theme/portal/billing/pdf/invoice.html",
-            {"invoice": invoice, "tenant": self.tenant, "home": self, "logo": image_data_uri(self.logo)},
-            request=request,
+        # The document changes only with the account's data, the tenant, or the portal's branding (a publish).
+        pdf = caching.for_portal(
+            portal,
+            "invoice-pdf",
+            lambda: render_pdf(
+                "theme/portal/billing/pdf/invoice.html",
+                {"invoice": invoice, "tenant": self.tenant, "home": self, "logo": image_data_uri(self.logo)},
+                request=request,
+            ),
+            invoice.pk,
+            self.pk,
+            self.last_published_at.timestamp() if self.last_published_at else "",
+            translation.get_language(),
+            timezone.localdate(),
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'

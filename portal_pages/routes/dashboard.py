@@ -24,5 +24,12 @@ class DashboardRoutes(PortalRoutesBase):
         return TemplateResponse(
             request,
             "theme/portal/dashboard.html",
-            {"page": self, "self": self, "portal_home": self, "tenant": self.tenant, "preview": True},
+            {
+                "page": self,
+                "self": self,
+                "portal_home": self,
+                "content_page": getattr(request, "portal_content_page", None) or self,
+                "tenant": self.tenant,
+                "preview": True,
+            },
         )

@@ -30,16 +30,18 @@ class DocumentRoutes(PortalRoutesBase):
             request, "theme/portal/documents/services.html", {"services": selectors.services_for(portal=portal)}
         )
 
-    @customer_route(r"^services/(\d+)/$", name="service_detail", nav="services")
-    def service_detail(self, request, portal, pk):
-        service = selectors.service_detail(portal=portal, pk=int(pk))
+    @customer_route(r"^services/(?P<service_pk>\d+)/$", name="service_detail", nav="services")
+    def service_detail(self, request, portal, service_pk):
+        service = selectors.service_detail(portal=portal, pk=int(service_pk))
         return self.render_portal(
             request,
             "theme/portal/documents/service_detail.html",
             {"service": service, "form": RequirementUploadForm(), "max_upload": max_upload_bytes()},
         )
 
-    @customer_route(r"^services/(\d+)/requirements/(\d+)/$", name="requirement_upload", nav="services")
+    @customer_route(
+        r"^services/(?P<service_pk>\d+)/requirements/(?P<pk>\d+)/$", name="requirement_upload", nav="services"
+    )
     def requirement_upload(self, request, portal, service_pk, pk):
         requirement = selectors.requirement_for(portal=portal, service_pk=int(service_pk), pk=int(pk))
         if request.method != "POST":
@@ -106,7 +108,7 @@ class DocumentRoutes(PortalRoutesBase):
             status=status,
         )
 
-    @customer_route(r"^documents/mine/(\d+)/download/$", name="upload_download", nav="documents")
+    @customer_route(r"^documents/mine/(?P<pk>\d+)/download/$", name="upload_download", nav="documents")
     def upload_download(self, request, portal, pk):
         upload = access.get_object_or_404(
             access.visible_uploads(portal), portal=portal, permission=PortalPermission.SEE_DOCUMENTS, pk=int(pk)

@@ -78,7 +78,9 @@ class IdentityRoutes(PortalRoutesBase):
         if request.method == "POST":
             action = request.POST.get("action", "grant")
             if action == "disable_all":
-                count = identity.account_disable_logins(account=portal.account, keep=portal.contact)
+                count = identity.account_disable_logins(
+                    account=portal.account, keep=portal.contact, revoked_by=request.user
+                )
                 messages.success(request, _("Sign-in disabled for %(count)d contact(s).") % {"count": count})
                 return redirect(self.route_url("system_access", request=request))
             if action == "revoke":
@@ -87,7 +89,7 @@ class IdentityRoutes(PortalRoutesBase):
                 )
                 if contact.pk == portal.contact.pk:
                     raise Http404("You cannot revoke your own login here.")
-                identity.contact_revoke_login(contact=contact)
+                identity.contact_revoke_login(contact=contact, revoked_by=request.user)
                 messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
                 return redirect(self.route_url("system_access", request=request))
             if form.is_valid():
@@ -187,7 +189,7 @@ class IdentityRoutes(PortalRoutesBase):
             return self.render_auth(request, "theme/portal/identity/set_password.html", {"form": None}, status=404)
         form = NewPasswordForm(user, request.POST or None)
         if request.method == "POST" and form.is_valid():
-            identity.user_set_password(user=user, password=form.cleaned_data["new_password1"])
+            identity.user_set_password(user=user, password=form.cleaned_data["new_password1"], from_link=True)
             messages.success(request, _("Your password is set. Sign in with your email and new password."))
             return redirect(self.login_url(request))
         return self.render_auth(

@@ -272,6 +272,8 @@ class PaymentRoutes(PortalRoutesBase):
     def pay_result(self, request, portal, intent):
         portal.require(PAY)
         outcome = svc.payment_outcome(account=portal.account, intent_id=intent)
+        if outcome.state == "unknown":  # another account's payment, or none at all
+            raise Http404("Not found.")
         if outcome.state == "succeeded":
             request.session.pop(self._wizard_key(), None)
         context = {
@@ -293,6 +295,8 @@ class PaymentRoutes(PortalRoutesBase):
     def pay_status(self, request, portal, intent):
         portal.require(PAY)
         outcome = svc.payment_outcome(account=portal.account, intent_id=intent)
+        if outcome.state == "unknown":
+            raise Http404("Not found.")
         return JsonResponse({"state": outcome.state, "message": outcome.message})
 
     # --- receipts --------------------------------------------------------------------------------

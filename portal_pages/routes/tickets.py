@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal_models.exports import safe_cell
 from portal_models.selectors.tickets import (
     DEFAULT_SORT,
     ticket_for_customer,
@@ -24,12 +25,7 @@ from ..ticket_forms import TicketNoteForm, TicketOpenForm, TicketReopenForm
 from .base import PortalRoutesBase, customer_route
 
 PAGE_SIZE = 20
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Neutralise spreadsheet formulas in customer-typed text (CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
+_cell = safe_cell  # neutralise spreadsheet formulas in customer-typed text (CSV injection)
 
 
 COLUMNS = (

@@ -1,5 +1,6 @@
 from django import template
 
+from portal_models import caching
 from portal_models.selectors.cases import case_selector_groups
 
 register = template.Library()
@@ -11,6 +12,10 @@ def case_selector_groups_for(context):
     portal = context.get("portal")
     if portal is None:
         return []
-    return case_selector_groups(
-        user=portal.user, tenant=portal.tenant, account_ids=[c.account_id for c in portal.contacts]
+    return caching.for_user_accounts(
+        portal,
+        "case-selector",
+        lambda: case_selector_groups(
+            user=portal.user, tenant=portal.tenant, account_ids=[c.account_id for c in portal.contacts]
+        ),
     )

@@ -1,10 +1,11 @@
 """Portal pages for tests: a tenant's PortalHomePage with its sign-in and help pages."""
 
+import itertools
+
 from wagtail.models import Page, Site
 
-from portal_models.tests.factories import TenantFactory
-
-from ..models import ContentPage, PortalHomePage, PortalLoginPage, PortalRootPage
+from ..models import PortalRootPage
+from ..provisioning import portal_provision
 
 
 def ensure_wagtail_root() -> Page:
@@ -36,19 +37,28 @@ def portal_root() -> PortalRootPage:
     return root
 
 
-def make_portal(*, tenant=None, primary="#1d4ed8", accent="#0f766e", parent=None, live=True, **tenant_kwargs):
-    tenant = tenant or TenantFactory(**tenant_kwargs)
-    home = PortalHomePage(
-        title=f"{tenant.name} portal",
-        slug=tenant.slug,
-        tenant=tenant,
+_portal_numbers = itertools.count(1)
+
+
+def make_portal(
+    *, name=None, slug=None, primary="#1d4ed8", accent="#0f766e", parent=None, live=True, library=False, **tenant_kwargs
+):
+    """A tenant and its portal through the provisioning service (the admin's "New portal"); returns its home page.
+
+    ``library=False`` leaves out the document library so that tests can add their own.
+    """
+    number = next(_portal_numbers)
+    name, slug = name or f"Tenant {number}", slug or f"tenant-{number}"
+    tenant_kwargs.setdefault("support_email", f"support@{slug}.example.com")
+    return portal_provision(
+        name=name,
+        slug=slug,
         primary_color=primary,
         accent_color=accent,
-        welcome=[("paragraph", f"<p>Welcome to {tenant.name}.</p>")],
+        welcome=f"Welcome to {name}.",
+        login_headline=f"Sign in to {name}",
+        document_library=library,
+        parent=parent or portal_root(),
         live=live,
-    )
-    (parent or portal_root()).add_child(instance=home)
-    login = PortalLoginPage(title="Sign in", slug="login", headline=f"Sign in to {tenant.name}")
-    home.add_child(instance=login)
-    home.add_child(instance=ContentPage(title="Help", slug="help", summary="How the portal works"))
-    return home
+        **tenant_kwargs,
+    ).home

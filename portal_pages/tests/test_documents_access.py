@@ -78,12 +78,17 @@ def test_contact_without_document_rights_gets_404(client, world, customer_a):
     assert client.get("/acme/documents/").status_code == 404
 
 
-def test_staff_with_admin_access_may_download(client, world):
+def test_staff_with_admin_access_may_download_their_tenants_documents(client, world, portal_a):
+    from portal_models.models import StaffRole
+    from portal_models.services.tenants import tenant_staff_groups_ensure
+
     docs, _ = world
     staff = UserFactory()
     staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    staff.groups.add(tenant_staff_groups_ensure(tenant=portal_a.tenant)[StaffRole.SUPPORT])
     client.force_login(staff)
     assert client.get(docs["account"].url).status_code == 200
+    assert client.get(docs["other_tenant"].url).status_code == 404  # another tenant's staff document
 
 
 def test_document_outside_every_portal_is_404_for_customers(client, world):

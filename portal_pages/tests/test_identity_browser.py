@@ -145,7 +145,14 @@ def test_owner_grants_access_and_enrols_an_authenticator(live_server, acme, page
     page.get_by_label("Token generator").check()
     page.get_by_test_id("two-factor-next").click()
     secret = page.get_by_test_id("totp-secret").inner_text().strip()
-    page.wait_for_function("document.querySelector('[data-testid=totp-qr]').naturalWidth > 0")  # the QR loaded
+    qr = page.get_by_test_id("totp-qr")
+    qr.wait_for()
+    # the QR loaded (polled from Python: a string predicate would need 'unsafe-eval', which the CSP refuses)
+    for _ in range(100):
+        if qr.evaluate("img => img.naturalWidth") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert qr.evaluate("img => img.naturalWidth") > 0
     screenshot(page, "identity-08-totp-qr")
     page.get_by_label("Token").fill(str(totp(b32decode(secret))).zfill(6))
     page.get_by_test_id("two-factor-next").click()

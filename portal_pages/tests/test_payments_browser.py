@@ -102,7 +102,7 @@ def test_customer_pays_invoice_10020_by_card(live_server, webhook_to_live_server
     assert page.get_by_test_id("confirm-card").inner_text().endswith("4242")
     assert "John Doe" in page.get_by_test_id("confirm-form").inner_text()
     page.get_by_test_id("authorize-payment").click()  # not authorized yet: refused, nothing charged
-    page.get_by_text("Check this box to authorize the payment.").wait_for()
+    page.get_by_text("Check this box to authorize the payment.", exact=True).wait_for()
     page.get_by_label("Payment details are correct and I authorize this payment.").check()
     screenshot(page, "pay-3-confirm")
     page.set_viewport_size({"width": 390, "height": 844})

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.http import HttpResponse
 from django.urls import include, path
 from django.views.generic import RedirectView
 from two_factor.urls import urlpatterns as two_factor_urlpatterns
@@ -11,20 +10,14 @@ from portal_models.webhooks import stripe_webhook
 
 from .health import healthz
 
-
-def bare(request):
-    """The floor of the stack, for the benchmark: no database, no template."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
 urlpatterns = [
     # Staff sign in to the Wagtail admin through the two-factor login.
     path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("captcha/", include("captcha.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the sign-in page's language choice
     path("", include(two_factor_urlpatterns)),
-    path("_bare/", bare, name="bare"),
     path("healthz", healthz, name="healthz"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]

@@ -21,6 +21,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail_modeladmin",
     "wagtail.embeds",
     "wagtail.sites",
@@ -51,21 +53,26 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    "portal_models.observability.RequestContextMiddleware",  # request id, request log line
     "django.middleware.security.SecurityMiddleware",
+    "portal_models.csp.PortalCSPMiddleware",  # Content-Security-Policy (django-csp), see below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal_models.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal_models.middleware.StaffTwoFactorMiddleware",
+    "portal_models.middleware.SuperuserOnlyAdminAreasMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -96,6 +103,17 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Wagtail looks image renditions (tenant logos, favicons) up in the "renditions" cache before the database.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "renditions": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "renditions",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
+
 AUTH_USER_MODEL = "portal_models.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "portal_models.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
@@ -116,6 +134,7 @@ LOGIN_REDIRECT_URL = "wagtailadmin_home"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]  # dates per language (en m/d/Y, es d/m/Y)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -138,7 +157,10 @@ WAGTAIL_SITE_NAME = "Client Portal"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
-WAGTAIL_I18N_ENABLED = False
+# Tenant content in several languages (Wagtail localization; marketing translates pages in the admin).
+# Portal URLs have no language prefix: the active language picks a page's live translation (page.localized).
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Two-factor authentication (django-two-factor-auth)
@@ -166,11 +188,16 @@ PORTAL_DEFAULT_CARD_FEE_THRESHOLD = Decimal("5000.00")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal_models.observability.JsonFormatter"},
+    },
+    "filters": {"request_context": {"()": "portal_models.observability.RequestContextFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        "portal.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "WARNING")},  # INFO in production
         "django_tasks": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
@@ -191,3 +218,33 @@ CAPTCHA_LENGTH = 5
 CAPTCHA_IMAGE_SIZE = (150, 50)
 CAPTCHA_FONT_SIZE = 34
 CAPTCHA_TIMEOUT = 15  # minutes
+
+# Content Security Policy (django-csp 4). portal_models.csp.PortalCSPMiddleware adds the origins of
+# STRIPE_API_BASE / STRIPE_JS_URL when they are not Stripe's (localstripe) and relaxes /admin/.
+# Stripe.js needs: https://docs.stripe.com/security/guide#content-security-policy
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE, "https://js.stripe.com", "https://*.js.stripe.com"],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],  # style="" attributes only; <style> elements need the nonce
+        "img-src": [SELF, "data:", "https://*.stripe.com"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, "https://api.stripe.com"],
+        "frame-src": [
+            "https://js.stripe.com",
+            "https://*.js.stripe.com",
+            "https://hooks.stripe.com",
+            "https://m.stripe.network",
+        ],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True

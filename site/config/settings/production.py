@@ -53,7 +53,13 @@ if os.environ.get("EMAIL_HOST"):
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]},
+        "renditions": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "renditions",
+            "TIMEOUT": 600,
+        },
     }
 
 if os.environ.get("TWILIO_ACCOUNT_SID"):
@@ -81,3 +87,26 @@ STRIPE_PUBLISHABLE_KEY = required("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")
 STRIPE_JS_URL = "https://js.stripe.com/v3/"
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+
+# Structured logs: JSON lines on stdout (request id, tenant and user id on every line; one line per request).
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": os.environ.get("LOG_FORMAT", "json"),
+            "filters": ["request_context"],
+        }
+    },
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        "portal.request": {"level": os.environ.get("REQUEST_LOG_LEVEL", "INFO")},
+        "gunicorn.error": {"level": "INFO", "propagate": True},
+    },
+}
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token; no script reads the cookie
+
+# Sessions are read on every signed-in request: from the cache first (written through to the database).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -24,6 +24,7 @@
       errors.textContent = message || FRIENDLY;
       errors.hidden = false;
       button.disabled = false;
+      errors.focus();
     }
 
     form.addEventListener("submit", function (event) {

@@ -1,0 +1,166 @@
+"""Read caches for the customer portal that are never stale.
+
+Every account and tenant has a ``data_version`` counter. Any change to the records shown under an account
+(invoices and their lines, credit memos, payments and allocations, services and required files, uploads,
+cases and assignments) bumps its account's counter in the same transaction, and a change to a tenant's
+documents or case roles bumps the tenant's (signal receivers below: one UPDATE per write).
+
+Cached values are keyed by those counters, which a signed-in request already holds: the portal context
+loads the contact's account, and the portal page its tenant. So a cached value is never served after a
+change, in any worker and with any cache backend (per-process memory or Redis); old entries simply expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+TTL = 300  # seconds; entries of old versions expire unused
+_MISSING = object()
+
+
+def version_key(*, account, tenant) -> str:
+    """The part of a cache key that changes whenever the account's or tenant's data changes.
+
+    ``created_at`` tells apart rows that reuse a primary key (a restored or reset database).
+    """
+    return (
+        f"a{account.pk}.{account.data_version}.{account.created_at.timestamp():.6f}"
+        f":t{tenant.pk}.{tenant.data_version}.{tenant.created_at.timestamp():.6f}"
+    )
+
+
+def cached(key: str, compute: Callable[[], T], *, ttl: int = TTL) -> T:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value
+
+
+def for_portal(portal, name: str, compute: Callable[[], T], *extra) -> T:
+    """``compute()`` cached for the portal context's active account (and tenant)."""
+    extra_key = hashlib.sha256("|".join(map(str, extra)).encode()).hexdigest()[:32] if extra else ""
+    key = ":".join(["portal", name, version_key(account=portal.account, tenant=portal.tenant), extra_key])
+    return cached(key, compute)
+
+
+def for_user_accounts(portal, name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` cached for the signed-in user across all the companies they may act for (header widgets)."""
+    versions = ",".join(version_key(account=c.account, tenant=portal.tenant) for c in portal.contacts)
+    key = ":".join(["portal", name, f"u{portal.user.pk}", hashlib.sha256(versions.encode()).hexdigest()[:32]])
+    return cached(key, compute)
+
+
+def bump_accounts(*account_ids) -> None:
+    from .models import Account
+
+    ids = [pk for pk in account_ids if pk]
+    if ids:
+        Account.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
+
+
+def bump_tenants(*tenant_ids, every: bool = False) -> None:
+    from .models import Tenant
+
+    if every:
+        Tenant.objects.update(data_version=F("data_version") + 1)
+        return
+    ids = [pk for pk in tenant_ids if pk]
+    if ids:
+        Tenant.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
+
+
+# --- what a change touches ---------------------------------------------------------------------------
+
+
+def _account_of(instance):
+    from .models import CaseAssignment, InvoiceLine, PaymentAllocation, ServiceRequirement
+
+    if isinstance(instance, InvoiceLine):
+        return _fk_account("invoice", instance)
+    if isinstance(instance, PaymentAllocation):
+        return _fk_account("payment", instance), _fk_account("invoice", instance)
+    if isinstance(instance, ServiceRequirement):
+        return _fk_account("service", instance)
+    if isinstance(instance, CaseAssignment):
+        return _fk_account("case", instance)
+    return getattr(instance, "account_id", None)
+
+
+def _fk_account(field: str, instance):
+    model = instance._meta.get_field(field).related_model
+    pk = getattr(instance, f"{field}_id", None)
+    if pk is None:
+        return None
+    cached_obj = instance._state.fields_cache.get(field)
+    if cached_obj is not None:
+        return cached_obj.account_id
+    return model._base_manager.filter(pk=pk).values_list("account_id", flat=True).first()
+
+
+def _account_changed(sender, instance, **kwargs):
+    if kwargs.get("raw"):
+        return
+    found = _account_of(instance)
+    bump_accounts(*(found if isinstance(found, tuple) else (found,)))
+
+
+def _tenant_documents_changed(sender, instance, **kwargs):
+    from .models import PortalCollection
+
+    if kwargs.get("raw"):
+        return
+    if isinstance(instance, PortalCollection):
+        bump_tenants(instance.tenant_id)
+        return
+    tenant_id = (
+        PortalCollection.objects.filter(collection_id=instance.collection_id)
+        .values_list("tenant_id", flat=True)
+        .first()
+    )
+    bump_tenants(tenant_id)
+
+
+def _case_role_changed(sender, instance, **kwargs):
+    if kwargs.get("raw"):
+        return
+    if instance.tenant_id:
+        bump_tenants(instance.tenant_id)
+    else:  # a role available to every tenant
+        bump_tenants(every=True)
+
+
+def connect() -> None:
+    """Called from PortalModelsConfig.ready()."""
+    from wagtail.documents import get_document_model
+
+    from . import models as m
+
+    for model in (
+        m.Invoice,
+        m.InvoiceLine,
+        m.CreditMemo,
+        m.Payment,
+        m.PaymentAllocation,
+        m.Service,
+        m.ServiceRequirement,
+        m.CustomerUpload,
+        m.Case,
+        m.CaseAssignment,
+    ):
+        post_save.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
+        post_delete.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete")
+    for model in (get_document_model(), m.PortalCollection):
+        post_save.connect(_tenant_documents_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
+        post_delete.connect(
+            _tenant_documents_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete"
+        )
+    post_save.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-save")
+    post_delete.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-delete")

@@ -1,0 +1,41 @@
+"""Content Security Policy (django-csp): the policy is ``CONTENT_SECURITY_POLICY`` in settings; this
+middleware adds the origins of the configured Stripe API and Stripe.js (localstripe in demo and tests,
+so the payment wizard works under the same policy everywhere) and relaxes the Wagtail admin, whose
+own templates still use inline scripts and styles."""
+
+from urllib.parse import urlsplit
+
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+
+RELAXED_PREFIXES = ("/admin/", "/account/")  # Wagtail admin and the staff two-factor screens
+
+
+def origin(url: str) -> str | None:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def stripe_origins() -> list[str]:
+    found = {origin(settings.STRIPE_API_BASE), origin(settings.STRIPE_JS_URL)}
+    return sorted(o for o in found if o and not o.endswith(".stripe.com"))
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        extra = stripe_origins()
+        if extra:
+            update = dict(parts.update or {})
+            for directive in ("script-src", "connect-src", "frame-src", "img-src"):
+                update[directive] = [*update.get(directive, []), *extra]
+            parts.update = update
+        if request.path_info.startswith(RELAXED_PREFIXES):
+            replace = dict(parts.replace or {})
+            replace["script-src"] = [SELF, UNSAFE_INLINE]
+            replace["style-src"] = [SELF, UNSAFE_INLINE]
+            replace["img-src"] = [SELF, "data:", "blob:", "https://www.gravatar.com"]
+            parts.replace = replace
+            parts.nonce = None  # a nonce would make browsers ignore 'unsafe-inline'
+        return parts

@@ -1,0 +1,121 @@
+"""The project's admin URLs, found in Django's URL resolver (not hand-listed), with the model each object
+argument names: modeladmin views (bound to their ModelAdmin, custom actions named
+``<app>_<model>_modeladmin_<action>``), snippet and snippet-chooser viewsets (namespaces
+``wagtailsnippets_<app>_<model>`` / ``wagtailsnippetchoosers_<app>_<model>``) and the project's own admin
+views (any view defined in a ``portal_*`` module)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from wagtail_modeladmin.options import ModelAdmin
+
+# Object arguments of the project's own admin views (not modeladmin or snippets): url name -> {kwarg: model}.
+# A new admin view with an object argument must be added here, or the isolation tests fail.
+CUSTOM_OBJECT_ARGUMENTS: dict[str, dict[str, str]] = {
+    "portal_payment_refund": {"pk": "portal_models.payment"},
+    "customer_upload_download": {"pk": "portal_models.customerupload"},
+    "identity_portal_login_change": {"contact_id": "portal_models.contact"},
+    "identity_lockout_clear": {"attempt_id": "axes.accessattempt"},
+    "case_role_unassign": {"case_id": "portal_models.case", "assignment_id": "portal_models.caseassignment"},
+}
+MODELADMIN_NAME = re.compile(r"^(?P<app>[a-z_]+?)_(?P<model>[a-z0-9]+)_modeladmin_(?P<action>\w+)$")
+SNIPPET_NAMESPACE = re.compile(r"^wagtailsnippet(?:s|choosers)_(?P<app>portal_[a-z_]+?)_(?P<model>[a-z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class AdminRoute:
+    name: str  # namespaced url name, for reverse()
+    route: str
+    kind: str  # "modeladmin", "snippet", "chooser" or "view"
+    model: str | None  # label of the listed / edited model
+    arguments: tuple[tuple[str, str], ...]  # (kwarg, model label) of the object arguments
+    action: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def url(self, objects=None) -> str:
+        kwargs = {kwarg: objects(label).pk for kwarg, label in self.arguments} if objects else {}
+        return reverse(self.name, kwargs=kwargs)
+
+
+def _walk(patterns, prefix="", namespaces=()):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            spaces = namespaces + ((pattern.namespace,) if pattern.namespace else ())
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), spaces)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), pattern, namespaces
+
+
+def _unwrap(view):
+    while hasattr(view, "__wrapped__") and not hasattr(view, "__self__"):
+        view = view.__wrapped__
+    return view
+
+
+def _object_kwargs(pattern: URLPattern) -> list[str]:
+    return list(pattern.pattern.regex.groupindex)
+
+
+def project_admin_routes() -> list[AdminRoute]:
+    routes: dict[str, AdminRoute] = {}
+    for route, pattern, namespaces in _walk(get_resolver().url_patterns):
+        if not route.startswith("admin/") or not pattern.name:
+            continue
+        view = _unwrap(pattern.callback)
+        owner = getattr(view, "__self__", None)
+        module = (type(owner) if owner is not None else view).__module__
+        namespace = namespaces[-1] if namespaces else ""
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        kwargs = _object_kwargs(pattern)
+        if isinstance(owner, ModelAdmin) or (module.startswith("portal_") and MODELADMIN_NAME.match(pattern.name)):
+            match = MODELADMIN_NAME.match(pattern.name)
+            model = f"{match['app']}.{match['model']}"
+            routes[name] = AdminRoute(
+                name, route, "modeladmin", model, tuple((k, model) for k in kwargs), match["action"]
+            )
+        elif (match := SNIPPET_NAMESPACE.match(namespace)) is not None:
+            model = f"{match['app']}.{match['model']}"
+            kind = "chooser" if namespace.startswith("wagtailsnippetchoosers_") else "snippet"
+            routes[name] = AdminRoute(name, route, kind, model, tuple((k, model) for k in kwargs), pattern.name)
+        elif module.startswith("portal_"):
+            mapping = CUSTOM_OBJECT_ARGUMENTS.get(pattern.name, {})
+            missing = [k for k in kwargs if k not in mapping]
+            assert not missing, (
+                f"Admin URL {route!r} ({pattern.name}) takes {missing}: say which model in "
+                "admin_routes.CUSTOM_OBJECT_ARGUMENTS so the isolation tests cover it."
+            )
+            routes[name] = AdminRoute(name, route, "view", None, tuple((k, mapping[k]) for k in kwargs))
+    for route in routes.values():
+        for _kwarg, label in route.arguments:
+            apps.get_model(label)  # a typo in a label fails here, loudly
+    return sorted(routes.values(), key=lambda r: r.name)
+
+
+# Project admin views without an object id that are forms creating a new tenant, not listings of records.
+TENANT_CREATION_VIEWS = {"new_portal"}
+
+ROUTES = project_admin_routes()
+OBJECT_ROUTES = [r for r in ROUTES if r.arguments]
+LISTING_ROUTES = [
+    r
+    for r in ROUTES
+    if not r.arguments
+    and (
+        (r.kind == "modeladmin" and r.action == "index")
+        or (r.kind == "snippet" and r.action == "list")
+        or (r.kind == "chooser" and r.action == "choose")
+        or (r.kind == "view" and r.name not in TENANT_CREATION_VIEWS)
+    )
+]
+FORM_ROUTES = [
+    r
+    for r in ROUTES
+    if (r.kind, r.action) in {("modeladmin", "create"), ("snippet", "add")} or r.name in TENANT_CREATION_VIEWS
+]

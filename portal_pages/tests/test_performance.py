@@ -1,0 +1,86 @@
+"""What the benchmark's fixes promise: fewer queries on a warm portal, and caches that are never stale."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal_models.models import Account
+from portal_models.services import billing
+from portal_models.tests.factories_billing import bulk_invoices, seed_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    # +1 each since Wagtail localization: the default locale of the site is looked up per request
+    [("/acme/dashboard/", 9), ("/acme/invoices/", 10), ("/acme/invoices/{pk}/", 9)],
+)
+def test_warm_signed_in_pages_stay_within_their_query_budget(signed_in_client, customer_a, url, budget):
+    """Tenant, branding, session and per-account widgets come from caches once warm; the count does not grow."""
+    invoice = seed_invoice(customer_a.account)
+    url = url.format(pk=invoice.pk)
+    queries(signed_in_client, url)  # cold
+    warm = queries(signed_in_client, url)
+    assert warm <= budget
+    bulk_invoices(customer_a.account, 300, start=70000)
+    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("10"), reference="#1")
+    queries(signed_in_client, url)  # the change made the caches of this account miss once
+    assert queries(signed_in_client, url) == warm
+
+
+def test_portal_home_is_found_in_one_query_with_its_tenant(client, portal_a):
+    """PortalRootPage.route loads the portal page with its tenant and logo, so reading them costs nothing."""
+    from wagtail.models import Site
+
+    from portal_pages.models import PortalRootPage
+
+    root = PortalRootPage.objects.get()
+    request = client.get("/acme/login/").wsgi_request
+    # the language of the request is read from the site's root page (portal_pages/localization.py): load it here
+    request._wagtail_site = Site.objects.select_related("root_page").get(is_default_site=True)
+    with CaptureQueriesContext(connection) as ctx:
+        page, _args, _kwargs = root.route(request, ["acme"])
+        assert page.tenant.slug == "acme" and page.logo_id == page.logo_id
+        page.logo  # noqa: B018  (loaded with the page)
+    assert len(ctx) == 1, [q["sql"][-300:] for q in ctx.captured_queries]
+
+
+def test_dashboard_shows_a_payment_recorded_after_it_was_cached(signed_in_client, customer_a):
+    invoice = seed_invoice(customer_a.account)
+    html = signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "$6,100.00" in html
+    signed_in_client.get("/acme/dashboard/")  # served from the cache
+    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("1000"), invoices=[invoice])
+    html = signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "$5,100.00" in html and "$6,100.00" not in html
+
+
+def test_invoice_list_count_and_detail_follow_changes(signed_in_client, customer_a):
+    invoice = seed_invoice(customer_a.account)
+    signed_in_client.get("/acme/invoices/")  # count cached
+    bulk_invoices(customer_a.account, 25, start=80000)  # bulk inserts send no signals ...
+    Account.objects.get(pk=customer_a.account.pk).save()  # ... and a plain save must not hide that either
+    billing.payment_record(account=customer_a.account, method="check", amount=Decimal("1000"), invoices=[invoice])
+    assert "26 items" in signed_in_client.get("/acme/invoices/").content.decode()
+    detail = signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
+    assert "$5,100.00" in detail
+
+
+def test_saving_an_account_never_moves_its_data_version_back(customer_a):
+    stale = Account.objects.get(pk=customer_a.account.pk)
+    seed_invoice(customer_a.account)  # bumps the version in the database
+    bumped = Account.objects.get(pk=stale.pk).data_version
+    assert bumped > stale.data_version
+    stale.name = "Renamed Inc."
+    stale.save()
+    fresh = Account.objects.get(pk=stale.pk)
+    assert fresh.name == "Renamed Inc." and fresh.data_version == bumped
