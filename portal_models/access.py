@@ -22,6 +22,7 @@ class PortalPermission:
     PAY = "can_pay"
     MANAGE_CONTACTS = "can_manage_contacts"
     SEE_DOCUMENTS = "can_see_documents"
+    ALL = (PAY, MANAGE_CONTACTS, SEE_DOCUMENTS)
 
 
 class NotSignedIn(Exception):

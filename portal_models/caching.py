@@ -58,6 +58,31 @@ def for_user_accounts(portal, name: str, compute: Callable[[], T]) -> T:
     return cached(key, compute)
 
 
+def fragment_key(portal, page) -> str:
+    """The vary-on value of a signed-in page's ``{% cache %}`` fragments.
+
+    It changes with everything such a fragment shows: the account's and tenant's data (their counters), the
+    account's name, the contact's rights, the portal page's last publication (URLs, branding), the language
+    and the day (overdue). Fragments never hold per-request values such as CSRF tokens.
+    """
+    from django.utils import timezone, translation
+
+    from .access import PortalPermission
+
+    contact = portal.contact
+    rights = "".join("1" if portal.has(p) else "0" for p in PortalPermission.ALL)
+    published = page.last_published_at.timestamp() if page.last_published_at else ""
+    parts = (
+        version_key(account=portal.account, tenant=portal.tenant),
+        portal.account.name,
+        f"c{contact.pk}.{rights}",
+        f"p{page.pk}.{published}",
+        translation.get_language(),
+        timezone.localdate().isoformat(),
+    )
+    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
+
+
 def bump_accounts(*account_ids) -> None:
     from .models import Account
 

@@ -6,7 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.template.response import TemplateResponse
 from wagtail.contrib.routable_page.models import re_path
 
-from portal_models import access
+from portal_models import access, caching
 
 from ..navigation import navigation_for
 
@@ -74,6 +74,7 @@ class PortalRoutesBase:
             "content_page": getattr(request, "portal_content_page", None) or self.localized_content(request),
             "tenant": self.tenant,
             "portal": portal,
+            "fragment_key": caching.fragment_key(portal, self),  # for {% cache %} around account data
             "nav": navigation_for(
                 home=self, portal=portal, current=getattr(request, "portal_nav", None), request=request
             ),

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal_models.models import Account
 from portal_models.services import billing
+from portal_models.tests.factories import AccountFactory, LoginContactFactory
 from portal_models.tests.factories_billing import bulk_invoices, seed_invoice
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,56 @@ def test_saving_an_account_never_moves_its_data_version_back(customer_a):
     stale.save()
     fresh = Account.objects.get(pk=stale.pk)
     assert fresh.name == "Renamed Inc." and fresh.data_version == bumped
+
+
+# --- rendered fragments ({% cache %} keyed by caching.fragment_key) ---------------------------------------
+
+
+def test_fragments_are_not_shared_between_contacts_with_other_rights(client, customer_a):
+    """A contact who may not pay never gets the fragment, with its Pay buttons, that a payer warmed."""
+    seed_invoice(customer_a.account)
+    viewer = LoginContactFactory(account=customer_a.account, can_pay=False)
+    client.force_login(customer_a.user)
+    assert 'data-testid="pay-balance"' in client.get("/acme/dashboard/").content.decode()
+    assert 'data-testid="pay-balance"' in client.get("/acme/invoices/").content.decode()
+    client.force_login(viewer.user)
+    assert 'data-testid="pay-balance"' not in client.get("/acme/dashboard/").content.decode()
+    assert 'data-testid="pay-balance"' not in client.get("/acme/invoices/").content.decode()
+
+
+def test_fragments_of_another_account_are_never_served(client, customer_a):
+    other = LoginContactFactory(account=AccountFactory(tenant=customer_a.account.tenant, name="Other Ltd."))
+    seed_invoice(customer_a.account, number="INV-A-1")
+    seed_invoice(other.account, number="INV-B-1")
+    client.force_login(customer_a.user)
+    assert "INV-A-1" in client.get("/acme/invoices/").content.decode()
+    client.force_login(other.user)
+    html = client.get("/acme/invoices/").content.decode()
+    assert "INV-B-1" in html and "INV-A-1" not in html
+
+
+def test_invoice_list_fragment_follows_the_query_string(signed_in_client, customer_a):
+    seed_invoice(customer_a.account, number="INV-FIND-1")
+    seed_invoice(customer_a.account, number="INV-OTHER-2")
+    assert "INV-OTHER-2" in signed_in_client.get("/acme/invoices/").content.decode()
+    html = signed_in_client.get("/acme/invoices/?number=FIND").content.decode()
+    assert "INV-FIND-1" in html and "INV-OTHER-2" not in html
+
+
+def test_fragments_follow_the_language_and_the_account_name(signed_in_client, customer_a):
+    from wagtail.models import Locale
+
+    tenant = customer_a.account.tenant
+    tenant.languages = ["en", "es"]
+    tenant.save()
+    Locale.objects.get_or_create(language_code="es")
+    invoice = seed_invoice(customer_a.account)
+    assert "Recent payments" in signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "Invoice date" in signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
+    customer_a.user.language = "es"
+    customer_a.user.save()
+    assert "Pagos recientes" in signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "Recent payments" not in signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "Invoice date" not in signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
+    Account.objects.filter(pk=customer_a.account.pk).update(name="Renamed Corp.")
+    assert "Renamed Corp." in signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
