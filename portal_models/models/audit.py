@@ -23,6 +23,8 @@ class SecurityEventType(models.TextChoices):
 
 
 class SecurityEvent(models.Model):
+    wagtail_reference_index_ignore = True  # an audit trail: nothing to find usages of
+
     tenant = models.ForeignKey(
         "portal_models.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="security_events"
     )

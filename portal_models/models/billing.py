@@ -40,6 +40,10 @@ class InvoiceQuerySet(models.QuerySet):
 class Invoice(ClusterableModel):
     """An invoice to an account. Totals are stored and recomputed by services.billing.invoice_recalculate."""
 
+    # High-volume business records: they reference no page, image, document or snippet, so Wagtail's reference
+    # index (an index task per save) would only cost time.
+    wagtail_reference_index_ignore = True
+
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="invoices", editable=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="invoices")
     number = models.CharField(max_length=40)
@@ -124,6 +128,8 @@ class InvoiceLine(models.Model):
 class CreditMemo(models.Model):
     """A credit applied to one invoice (reduces what is due)."""
 
+    wagtail_reference_index_ignore = True  # see Invoice
+
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="credit_memos", editable=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credit_memos")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_memos")
@@ -144,6 +150,8 @@ class CreditMemo(models.Model):
 
 
 class Payment(models.Model):
+    wagtail_reference_index_ignore = True  # see Invoice
+
     class Method(models.TextChoices):
         CARD = "card", _("Credit card")
         CHECK = "check", _("Check")
@@ -192,6 +200,8 @@ class Payment(models.Model):
 
 
 class PaymentAllocation(models.Model):
+    wagtail_reference_index_ignore = True  # see Invoice
+
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
@@ -230,6 +240,8 @@ class PaymentMethod(models.Model):
 
 class StripeEvent(models.Model):
     """Every webhook event we processed, once (idempotency)."""
+
+    wagtail_reference_index_ignore = True  # see Invoice
 
     event_id = models.CharField(max_length=100, unique=True)
     type = models.CharField(max_length=100)

@@ -40,10 +40,11 @@ class InvoiceTotals:
     amount_due: Decimal
 
 
-def invoice_totals(*, invoice: Invoice) -> InvoiceTotals:
+def invoice_totals(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) -> InvoiceTotals:
     """Subtotal, credits, total, paid and due of an invoice, from its lines, credit memos and allocations."""
     cur = invoice.currency
-    subtotal = sum((quantize(line.quantity * line.unit_price, cur) for line in invoice.lines.all()), ZERO)
+    lines = invoice.lines.all() if lines is None else lines
+    subtotal = sum((quantize(line.quantity * line.unit_price, cur) for line in lines), ZERO)
     credits = invoice.credit_memos.aggregate(s=Sum("amount"))["s"] or ZERO
     paid = (
         invoice.allocations.filter(payment__status__in=COUNTED_PAYMENT_STATUSES).aggregate(s=Sum("amount"))["s"] or ZERO
@@ -55,12 +56,13 @@ def invoice_totals(*, invoice: Invoice) -> InvoiceTotals:
 
 def invoice_recalculate(*, invoice: Invoice) -> Invoice:
     """Store line totals, invoice totals and the derived status (drafts and voids keep theirs)."""
-    for line in invoice.lines.all():
+    lines = list(invoice.lines.all())
+    for line in lines:
         expected = quantize(line.quantity * line.unit_price, invoice.currency)
         if line.line_total != expected:
             line.line_total = expected
             line.save(update_fields=["line_total"])
-    totals = invoice_totals(invoice=invoice)
+    totals = invoice_totals(invoice=invoice, lines=lines)
     invoice.subtotal = totals.subtotal
     invoice.credit_total = totals.credit_total
     invoice.total = totals.total

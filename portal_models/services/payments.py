@@ -460,7 +460,7 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     if events:
         StripeEvent.objects.filter(pk__in=events).update(payment=payment)
     _detach_unsaved_after_commit(obj)
-    transaction.on_commit(lambda: payment_receipt_send(payment=payment))
+    transaction.on_commit(lambda: payment_receipt_task.enqueue(payment.pk))  # email off the request
     return payment
 
 
@@ -631,6 +631,13 @@ def payment_receipt_send(*, payment: Payment) -> int:
         ),
     )
     return 1
+
+
+@task()
+def payment_receipt_task(payment_id: int) -> int:
+    """django-tasks entry point: the receipt of a recorded payment (none if it was deleted meanwhile)."""
+    payment = Payment.objects.filter(pk=payment_id).first()
+    return payment_receipt_send(payment=payment) if payment is not None else 0
 
 
 # --- Autopay -------------------------------------------------------------------------------------

@@ -164,6 +164,26 @@ class TestWebhook:
         # the receipt went to the payer / billing contacts
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
 
+    def test_the_receipt_is_a_background_task_not_part_of_the_webhook(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks, settings
+    ):
+        """With a real task queue, the webhook answers without sending mail; the worker sends the receipt."""
+        from django_tasks import default_task_backend
+        from django_tasks_db.models import DBTaskResult
+
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        assert default_task_backend.alias == "default"
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert localstripe.deliver(client, event).status_code == 200
+        payment = Payment.objects.get()
+        assert mail.outbox == []
+        queued = DBTaskResult.objects.get(task_path="portal_models.services.payments.payment_receipt_task")
+        assert queued.args_kwargs["args"] == [payment.pk]
+        assert svc.payment_receipt_task.call(payment.pk) == 1
+        assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
+
     def test_a_tampered_amount_is_recorded_for_review_without_fee(self, client, localstripe, seed_invoice):
         start = start_payment(localstripe, seed_invoice)
         event = localstripe.event("payment_intent.succeeded", start.intent.id)
