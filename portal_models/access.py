@@ -57,7 +57,7 @@ def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
     return (
         Contact.objects.with_login()
         .filter(user=user, account__tenant=tenant)
-        .select_related("account", "account__tenant")
+        .select_related("account")
         .order_by("account__name", "pk")
     )
 
@@ -74,6 +74,9 @@ def portal_context(request, *, tenant: Tenant) -> PortalContext:
     contacts = tuple(login_contacts(user=request.user, tenant=tenant))
     if not contacts:
         raise NotSignedIn
+    for c in contacts:  # the accounts are the tenant's (filtered on it): share the loaded tenant and user
+        c.account.tenant = tenant
+        c.user = request.user
     chosen = request.session.get(f"{ACTIVE_ACCOUNT_SESSION_KEY}:{tenant.pk}")
     contact = next((c for c in contacts if c.account_id == chosen), contacts[0])
     return PortalContext(user=request.user, tenant=tenant, contact=contact, contacts=contacts)

@@ -10,6 +10,8 @@
 The backgrounds mirror the light and dark palettes in theme/static/theme/portal.css.
 """
 
+import functools
+
 from django.utils.translation import gettext as _
 
 AA_TEXT = 4.5  # normal-size text (WCAG 1.4.3)
@@ -147,13 +149,21 @@ def brand_contrast_warnings(*, primary: str, accent: str) -> list[str]:
 
 def brand_css_values(*, primary: str, accent: str) -> dict[str, str]:
     """The CSS custom properties carrying a tenant's brand (see theme's brand_style tag and portal.css)."""
-    return {
-        "--brand-primary": primary,
-        "--brand-on-primary": readable_text_on(primary),
-        "--brand-accent": accent,
-        "--brand-on-accent": readable_text_on(accent),
-        "--brand-link": text_colour(primary),
-        "--brand-link-dark": text_colour(primary, on=DARK_BACKGROUNDS),
-        "--brand-accent-text": text_colour(accent),
-        "--brand-accent-text-dark": text_colour(accent, on=DARK_BACKGROUNDS),
-    }
+    return dict(_brand_css_values(primary, accent))
+
+
+@functools.lru_cache(maxsize=256)
+def _brand_css_values(primary: str, accent: str) -> tuple[tuple[str, str], ...]:
+    """Computed once per pair of colours (every page shows them; the contrast search is not free)."""
+    return tuple(
+        {
+            "--brand-primary": primary,
+            "--brand-on-primary": readable_text_on(primary),
+            "--brand-accent": accent,
+            "--brand-on-accent": readable_text_on(accent),
+            "--brand-link": text_colour(primary),
+            "--brand-link-dark": text_colour(primary, on=DARK_BACKGROUNDS),
+            "--brand-accent-text": text_colour(accent),
+            "--brand-accent-text-dark": text_colour(accent, on=DARK_BACKGROUNDS),
+        }.items()
+    )

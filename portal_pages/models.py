@@ -191,20 +191,40 @@ class PortalHomePage(
             return source.specific.serve_preview(request, mode_name)
         return super().serve_preview(request, mode_name)
 
+    def route(self, request, path_components):
+        result = super().route(request, path_components)
+        if result[0] is not self and self.tenant_id is not None:
+            result[0]._portal_home = self  # the page's portal (with its tenant) is known: no ancestor query
+        return result
+
     def route_url(self, name: str, *args, request=None, **kwargs) -> str:
         """The URL of one of this portal's customer screens (relative when the request's site allows)."""
         return self.get_url(request) + self.reverse_subpage(name, args=args, kwargs=kwargs)
+
+    def get_url(self, request=None, current_site=None):
+        """Wagtail's ``get_url``, worked out once per request: the navigation and every ``{% pageurl portal_home %}``
+        of a screen ask for it (dozens of times)."""
+        if request is None or current_site is not None:
+            return super().get_url(request, current_site)
+        urls = request.__dict__.setdefault("_portal_home_urls", {})
+        if self.pk not in urls:
+            urls[self.pk] = super().get_url(request)
+        return urls[self.pk]
 
 
 def portal_home_of(page: Page) -> "PortalHomePage":
     """The PortalHomePage a page belongs to (its tenant's portal)."""
     if isinstance(page, PortalHomePage):
         return page
-    home = PortalHomePage.objects.ancestor_of(page).live().first()
+    home = page.__dict__.get("_portal_home")  # set when the portal routed the request to this page
+    if home is not None:
+        return home
+    home = PortalHomePage.objects.ancestor_of(page).live().select_related("tenant").first()
     if home is not None and home.tenant_id is None:  # a translation (admin preview): its tenant's portal
         home = home.default_locale_page
     if home is None or home.tenant_id is None:
         raise Http404("Not part of a portal.")
+    page._portal_home = home
     return home
 
 
