@@ -96,10 +96,39 @@ def bump_tenants(*tenant_ids, every: bool = False) -> None:
 
     if every:
         Tenant.objects.update(data_version=F("data_version") + 1)
-        return
-    ids = [pk for pk in tenant_ids if pk]
-    if ids:
+    else:
+        ids = [pk for pk in tenant_ids if pk]
+        if not ids:
+            return
         Tenant.objects.filter(pk__in=ids).update(data_version=F("data_version") + 1)
+    bump_routing()  # the routing cache holds tenants (with their counters) loaded with their portal pages
+
+
+# --- configuration read on every request: sites, portal pages, tenants, branding ---------------------------
+
+ROUTING = "routing"
+
+
+def routing_version(request) -> str:
+    """The version of the routing cache (portal_pages.routing_cache), read once per request."""
+    from .models import CacheVersion
+
+    version = getattr(request, "_portal_routing_version", None)
+    if version is None:
+        version = CacheVersion.objects.filter(name=ROUTING).values_list("value", flat=True).first()
+        if version is None:
+            version = CacheVersion.objects.get_or_create(name=ROUTING)[0].value
+        request._portal_routing_version = version
+    return version
+
+
+def bump_routing(**kwargs) -> None:
+    """Invalidate the routing cache in every worker: one UPDATE in the transaction of the change."""
+    from .models import CacheVersion, new_cache_version
+
+    if kwargs.get("raw"):
+        return
+    CacheVersion.objects.filter(name=ROUTING).update(value=new_cache_version())
 
 
 # --- what a change touches ---------------------------------------------------------------------------
@@ -189,3 +218,20 @@ def connect() -> None:
         )
     post_save.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-save")
     post_delete.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-delete")
+    _connect_routing()
+
+
+def _connect_routing() -> None:
+    """What the routing cache holds: sites, locales, pages (every type: a publish, edit, move, unpublish or
+    delete), view restrictions, tenants and images (logos, favicons)."""
+    from wagtail.images import get_image_model
+    from wagtail.models import Locale, PageViewRestriction, Site, get_page_models
+    from wagtail.signals import page_unpublished, post_page_move
+
+    from .models import Tenant
+
+    for model in (Site, Locale, PageViewRestriction, Tenant, get_image_model(), *get_page_models()):
+        post_save.connect(bump_routing, sender=model, dispatch_uid=f"portal-routing-{model.__name__}-save")
+        post_delete.connect(bump_routing, sender=model, dispatch_uid=f"portal-routing-{model.__name__}-delete")
+    post_page_move.connect(bump_routing, dispatch_uid="portal-routing-page-move")
+    page_unpublished.connect(bump_routing, dispatch_uid="portal-routing-page-unpublished")  # an UPDATE, no save

@@ -11,8 +11,10 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from portal_models.caching import routing_version
 from portal_models.models import Tenant
 
+from . import routing_cache
 from .blocks import ContentStreamBlock, LinkBlock
 from .blocks_documents import LibrarySectionBlock, resolve_sections
 from .localization import LocalizedPortalPageMixin
@@ -24,6 +26,7 @@ from .routes.documents import DocumentRoutes
 from .routes.identity import IdentityRoutes
 from .routes.payments import PaymentRoutes
 from .routes.tickets import TicketRoutes
+from .routing_cache import CachedViewRestrictionsMixin
 
 BRAND_COLOUR_HELP = _(
     "A colour like #1d4ed8. Text on it and links in it must reach WCAG AA contrast (4.5:1); "
@@ -56,19 +59,23 @@ class PortalRootPage(LocalizedPortalPageMixin, Page):
     def route(self, request, path_components):
         """Find the tenant's portal in one query (page, portal fields, tenant and logo) instead of Wagtail's three."""
         if path_components:
-            home = (
-                PortalHomePage.objects.child_of(self)
-                .select_related("tenant", "logo", "favicon")
-                .filter(slug=path_components[0])
-                .first()
+            slug = path_components[0]
+            home = routing_cache.cached(
+                routing_version(request),
+                ("home", self.pk, slug),
+                lambda: (
+                    PortalHomePage.objects.child_of(self).select_related("tenant", "logo", "favicon").filter(slug=slug)
+                ).first(),
             )
             if home is not None:
                 home._cached_parent_obj = self
+                routing_cache.remember_version(home, request)
                 return home.route(request, path_components[1:])
         return super().route(request, path_components)
 
 
 class PortalHomePage(
+    CachedViewRestrictionsMixin,
     LocalizedPortalPageMixin,
     DashboardRoutes,
     AccountRoutes,
@@ -195,6 +202,7 @@ class PortalHomePage(
         result = super().route(request, path_components)
         if result[0] is not self and self.tenant_id is not None:
             result[0]._portal_home = self  # the page's portal (with its tenant) is known: no ancestor query
+            routing_cache.remember_version(result[0], request)
         return result
 
     def route_url(self, name: str, *args, request=None, **kwargs) -> str:
@@ -228,7 +236,7 @@ def portal_home_of(page: Page) -> "PortalHomePage":
     return home
 
 
-class PortalLoginPage(LocalizedPortalPageMixin, Page):
+class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Page):
     """The branded sign-in screen; the form is django-two-factor-auth's login wizard."""
 
     headline = models.CharField(max_length=200, default="Sign in to your customer portal")
@@ -264,7 +272,7 @@ class PortalLoginPage(LocalizedPortalPageMixin, Page):
         return self.serve(request)
 
 
-class ContentPage(LocalizedPortalPageMixin, Page):
+class ContentPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Page):
     """Help, FAQ and announcement pages inside a tenant's portal."""
 
     summary = models.CharField(max_length=255, blank=True)
@@ -288,7 +296,7 @@ class ContentPage(LocalizedPortalPageMixin, Page):
         return context
 
 
-class DocumentLibraryPage(LocalizedPortalPageMixin, Page):
+class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Page):
     """A curated library of the tenant's documents, filtered to what the signed-in account may see."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])

@@ -18,13 +18,14 @@ from portal_models.services import identity
 
 from .identity_forms import RegistrationForm, VerificationCodeForm
 from .localization import LocalizedPortalPageMixin
+from .routing_cache import CachedViewRestrictionsMixin
 
 
 def _client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-class PortalRegistrationPage(LocalizedPortalPageMixin, RoutablePageMixin, Page):
+class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, RoutablePageMixin, Page):
     """Register on the portal: name, email, company and an image code → emailed code → temporary password."""
 
     headline = models.CharField(max_length=200, default="Customer portal registration")

@@ -1,9 +1,17 @@
-"""Views that wrap third-party flows in the tenant's branding."""
+"""Views that wrap third-party flows in the tenant's branding, and the page view."""
 
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.views import LoginView
+from wagtail.views import serve as wagtail_serve
 
+from . import routing_cache
 from .forms import PortalAuthenticationForm
+
+
+def serve_page(request, path):
+    """Wagtail's page view, with the request's Site (and root page) from the routing cache."""
+    request._wagtail_site = routing_cache.site_for_request(request)
+    return wagtail_serve(request, path)
 
 
 class PortalLoginView(LoginView):

@@ -23,11 +23,13 @@ from .services import (
     ServiceType,
     UploadCategory,
 )
-from .tenants import Account, Contact, StaffRole, Tenant, TenantStaffGroup
+from .tenants import Account, CacheVersion, Contact, StaffRole, Tenant, TenantStaffGroup, new_cache_version
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
 __all__ = [
+    "CacheVersion",
+    "new_cache_version",
     "SecurityEvent",
     "SecurityEventType",
     "Case",

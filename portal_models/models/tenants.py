@@ -1,3 +1,4 @@
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -55,6 +56,25 @@ class DataVersioned(models.Model):
                 f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "data_version"
             ]
         super().save(*args, **kwargs)
+
+
+def new_cache_version() -> str:
+    return uuid.uuid4().hex
+
+
+class CacheVersion(models.Model):
+    """A named version of caches of shared configuration (``portal_pages.routing_cache``: sites, portal pages,
+    tenants and their branding). Replaced in the same transaction as each change; read once per request.
+
+    The value is random, not a counter: a rolled-back change or a restored database never brings back a version
+    whose cache entries belong to other data.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.CharField(max_length=32, default=new_cache_version)
+
+    def __str__(self):
+        return f"{self.name} v{self.value}"
 
 
 class Tenant(DataVersioned):

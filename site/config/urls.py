@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from two_factor.urls import urlpatterns as two_factor_urlpatterns
 from wagtail import urls as wagtail_urls
@@ -7,6 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal_models.webhooks import stripe_webhook
+from portal_pages.views import serve_page
 
 from .health import healthz
 
@@ -29,4 +30,8 @@ if settings.DEBUG:
     for folder in ("images", "original_images"):
         urlpatterns += static(f"{settings.MEDIA_URL}{folder}/", document_root=settings.MEDIA_ROOT / folder)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's page view with the cached site lookup (portal_pages.routing_cache); same pattern as wagtail_serve
+    re_path(r"^((?:[\w\-]+/)*)$", serve_page, name="portal_serve"),
+    path("", include(wagtail_urls)),
+]

@@ -1,0 +1,65 @@
+"""What Wagtail looks up on every page view, cached: the Site of the host name with its root page, a tenant's
+portal page (with its tenant, logo and favicon) and pages' view restrictions.
+
+Those lookups cost five queries per request, the largest part of a warm portal page. The cache is keyed by one
+random version (``CacheVersion`` "routing"), read once per request in a small query and replaced in the same
+transaction as any change to a site, locale, page, view restriction, tenant or image (``portal_models.caching``).
+Like the account caches it is therefore never stale, in any worker and with any cache backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.http.request import split_domain_port
+from wagtail.models import Site
+
+from portal_models.caching import routing_version
+
+T = TypeVar("T")
+TTL = 300  # seconds; entries of old versions expire unused
+_MISSING = object()
+
+
+def cached(version: str, parts: tuple, compute: Callable[[], T]) -> T:
+    key = "routing:" + ":".join(map(str, (version, *parts)))
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, TTL)
+    return value
+
+
+def site_for_request(request) -> Site | None:
+    """``Site.find_for_request``, with the site's root page loaded as its specific type."""
+    hostname = split_domain_port(request._get_raw_host())[0]
+    port = request.get_port()
+
+    def compute():
+        site = Site._find_for_request(request)
+        if site is not None:
+            site.root_page = site.root_page.specific
+        return site
+
+    return cached(routing_version(request), ("site", hostname, port), compute)
+
+
+def remember_version(page, request) -> None:
+    """Let a routed page cache its view restrictions under this request's version."""
+    page._routing_version = routing_version(request)
+
+
+class CachedViewRestrictionsMixin:
+    """Portal pages: Wagtail's view-restriction check (run before every page is served) from the cache."""
+
+    def get_view_restrictions(self):
+        version = self.__dict__.get("_routing_version")
+        if version is None:  # not routed by the portal (admin preview, tests): as Wagtail does
+            return super().get_view_restrictions()
+        return cached(
+            version,
+            ("restrictions", self.pk),
+            lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
+        )
