@@ -56,6 +56,12 @@ class PortalRootPage(LocalizedPortalPageMixin, Page):
         context["page"] = context["self"] = self.localized_content(request)
         return context
 
+    @property
+    def localized(self):
+        """Wagtail routes every request from ``site.root_page.localized`` (a locale query per request). The portal
+        is always routed through the default-language tree (LocalizedPortalPageMixin), so that is this page."""
+        return self
+
     def route(self, request, path_components):
         """Find the tenant's portal in one query (page, portal fields, tenant and logo) instead of Wagtail's three."""
         if path_components:

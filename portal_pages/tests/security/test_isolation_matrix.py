@@ -213,6 +213,7 @@ ROOT_URLS = {
     "i18n/": "public: Django's set_language (a language cookie; POST with CSRF)",
     "healthz": "public: health check, no data",
     "stripe/webhook/": "Stripe: signed webhook (test_webhook_faults)",
+    r"^((?:[\w\-]+/)*)$": "wagtail: pages (Wagtail's serve with the cached site; the portal routes above)",
 }
 
 
