@@ -35,20 +35,25 @@ class LibrarySectionBlock(blocks.StructBlock):
         return value
 
 
+def _pk(value) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def resolve_sections(stream) -> list[dict]:
-    """StreamField section values with the collection pk resolved to a Collection."""
-    ids = [int(b.value["collection"]) for b in stream if b.value.get("collection")]
-    collections = Collection.objects.in_bulk(ids)
-    result = []
-    for block in stream:
-        value = block.value
-        cid = value.get("collection")
-        result.append(
-            {
-                "title": value.get("title"),
-                "intro": value.get("intro"),
-                "product": value.get("product"),
-                "collection": collections.get(int(cid)) if cid else None,
-            }
-        )
-    return result
+    """The library's section values as the selector takes them: title, intro, product_id, collection_id.
+
+    Reads the stored values rather than converting the blocks, so that serving a library costs no query
+    here (converting the collection field would load every collection of the site for its choices).
+    """
+    return [
+        {
+            "title": value.get("title") or "",
+            "intro": value.get("intro") or "",
+            "product_id": _pk(value.get("product")),
+            "collection_id": _pk(value.get("collection")),
+        }
+        for value in (item["value"] for item in stream.raw_data if item.get("type") == "section")
+    ]

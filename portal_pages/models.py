@@ -327,8 +327,8 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         from django.template.response import TemplateResponse
 
         from portal_models import access
-        from portal_models.selectors.documents import library_sections
 
+        from .library import library_context
         from .navigation import navigation_for
 
         home = self.portal_home
@@ -338,7 +338,6 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         except access.NotSignedIn:
             return redirect_to_login(request.get_full_path(), home.login_url(request))
         portal.require(access.PortalPermission.SEE_DOCUMENTS)
-        query = request.GET.get("q", "").strip()[:100]
         return TemplateResponse(
             request,
             self.template,
@@ -349,8 +348,7 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
                 "tenant": home.tenant,
                 "portal": portal,
                 "nav": navigation_for(home=home, portal=portal, current="documents", request=request),
-                "query": query,
-                "sections": library_sections(portal=portal, sections=resolve_sections(content.sections), query=query),
+                **library_context(request, portal=portal, sections=resolve_sections(content.sections)),
             },
         )
 

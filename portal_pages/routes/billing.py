@@ -7,7 +7,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch
@@ -21,6 +20,7 @@ from portal_models.selectors import billing as billing_selectors
 from portal_models.services import billing as billing_services
 
 from ..billing_forms import CompanyAddressForm, ContactForm, StatementForm
+from ..pagination import page_of, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from .base import PortalRoutesBase, customer_route
 
@@ -28,29 +28,8 @@ PAGE_SIZE = 20
 CSV_COLUMNS = ("Number", "Status", "Invoice date", "Due date", "Terms", "Total", "Paid", "Amount due", "Currency")
 
 
-class _KnownCountPaginator(Paginator):
-    """A paginator told its count (cached), so that a page costs one LIMIT query, whatever the list's size."""
-
-    def __init__(self, *args, count: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
-
-
 def _page(request, items, *, per_page: int = PAGE_SIZE, count: int | None = None):
-    """One page of ``items``; a page number that is not a number or out of range falls back with a message."""
-    paginator = Paginator(items, per_page) if count is None else _KnownCountPaginator(items, per_page, count=count)
-    raw = request.GET.get("page", "1")
-    page = paginator.get_page(raw)
-    if str(page.number) != raw and "page" in request.GET:
-        messages.info(request, _("There is no page “%(page)s”; showing page %(n)s.") % {"page": raw, "n": page.number})
-    return page
-
-
-def _querystring_without(request, *keys: str) -> str:
-    params = request.GET.copy()
-    for key in keys:
-        params.pop(key, None)
-    return params.urlencode()
+    return page_of(request, items, per_page=per_page, count=count)
 
 
 class BillingRoutes(PortalRoutesBase):
@@ -99,7 +78,7 @@ class BillingRoutes(PortalRoutesBase):
             queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
         )
         invoices = filterset.qs
-        listing = _querystring_without(request, "page")
+        listing = querystring_without(request, "page")
         count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
         page = _page(request, invoices, count=count)
         return self.render_portal(
@@ -110,9 +89,9 @@ class BillingRoutes(PortalRoutesBase):
                 "page_obj": page,
                 "invoices": page.object_list,
                 "sort": request.GET.get("sort", ""),
-                "querystring": _querystring_without(request, "page"),
-                "sort_querystring": _querystring_without(request, "page", "sort"),
-                "export_querystring": _querystring_without(request, "page"),
+                "querystring": querystring_without(request, "page"),
+                "sort_querystring": querystring_without(request, "page", "sort"),
+                "export_querystring": querystring_without(request, "page"),
                 "pay_balance_url": self._pay_balance_url(request, portal),
                 "balance_due": caching.for_portal(
                     portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)

@@ -12,6 +12,7 @@ from portal_models.selectors import documents as selectors
 from portal_models.services.documents import customer_upload_create, max_upload_bytes, requirement_fulfil
 
 from ..forms_documents import CustomerUploadForm, RequirementUploadForm
+from ..library import library_context
 from .base import PortalRoutesBase, customer_route
 
 
@@ -72,10 +73,7 @@ class DocumentRoutes(PortalRoutesBase):
         return self.render_portal(
             request,
             "theme/portal/documents/library.html",
-            {
-                "sections": selectors.library_sections(portal=portal, sections=[], query=request.GET.get("q", "")),
-                "query": request.GET.get("q", ""),
-            },
+            library_context(request, portal=portal, sections=[]),
         )
 
     @customer_route(r"^documents/mine/$", name="my_documents", nav="documents")

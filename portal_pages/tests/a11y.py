@@ -200,6 +200,7 @@ def customer_screens(data: TenantData) -> list[tuple[str, str]]:
         ("invoices bad filter", invoices + "?number=zzz&date_from=not-a-date"),
         ("help page", data.help.url),
         ("library page", data.library.url),
+        ("library section", data.library.url + "?section=general&q=guide"),
         ("404 signed in", home.url + "no-such-screen/"),
     ]
     return screens

@@ -174,4 +174,7 @@ def test_library_query_count_is_constant(client, world, portal_a, django_assert_
         make_document(title=f"Extra {i}", account=customer_a.account)
     with django_assert_max_num_queries(20):
         response = client.get(library.url)
-    assert response.content.decode().count('data-testid="download"') == 13
+    html = response.content.decode()
+    # the account's 11 documents show their first 10 and a link to all of them; tenant and product: 1 each
+    assert html.count('data-testid="download"') == 12
+    assert 'href="?section=account" data-testid="show-all"' in html

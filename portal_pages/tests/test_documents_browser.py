@@ -127,3 +127,43 @@ def test_upload_find_and_download(live_server, portal_with_documents, page, phon
     screenshot(phone, "documents-service-detail-phone")
     phone.goto(f"{base}/qt9/library/")
     screenshot(phone, "documents-library-phone")
+
+
+def test_library_truncates_sections_and_pages_one_by_keyboard(
+    live_server, portal_with_documents, page, phone, screenshot
+):
+    """A long section shows its first ten with "Show all"; its own view pages 25 at a time, by keyboard too."""
+    from wagtail.documents import get_document_model
+
+    home, contact, service = portal_with_documents
+    Document = get_document_model()
+    guide = Document.objects.get(title="QMS installation guide")
+    Document.objects.bulk_create(
+        Document(title=f"QMS release notes {i:02d}", file=guide.file.name, collection=guide.collection)
+        for i in range(1, 40)
+    )
+    base = live_server.url
+    for viewer, name in ((page, "desktop"), (phone, "phone")):
+        sign_in(viewer, base, contact)
+        viewer.goto(f"{base}/qt9/library/")
+        first = viewer.get_by_test_id("library-section").first
+        assert first.get_by_test_id("download").count() == 10
+        assert "40 files" in first.inner_text()
+        screenshot(viewer, f"documents-library-truncated-{name}")
+        show_all = first.get_by_test_id("show-all")
+        assert show_all.inner_text().startswith("Show all 40 files")
+        show_all.focus()
+        viewer.keyboard.press("Enter")
+        viewer.wait_for_url("**/qt9/library/?section=product-*")
+        assert viewer.get_by_test_id("download").count() == 25
+        next_link = viewer.get_by_role("link", name="Next")
+        next_link.focus()
+        viewer.keyboard.press("Enter")
+        viewer.wait_for_url("**&page=2")
+        assert viewer.get_by_test_id("download").count() == 15
+        assert "40 items · page 2 of 2" in viewer.get_by_role("navigation", name="Pages").inner_text()
+        assert viewer.get_by_role("link", name="Previous").is_visible()
+        screenshot(viewer, f"documents-library-section-page-2-{name}")
+        viewer.get_by_test_id("all-sections").click()
+        viewer.wait_for_url("**/qt9/library/?")
+        assert viewer.get_by_test_id("library-section").count() >= 3
