@@ -323,20 +323,19 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         return portal_home_of(self)
 
     def serve(self, request, *args, **kwargs):
-        from django.contrib.auth.views import redirect_to_login
         from django.template.response import TemplateResponse
 
         from portal_models import access
 
         from .library import library_context
         from .navigation import navigation_for
+        from .routes.base import enter_portal
 
         home = self.portal_home
         content = self.localized_content(request)
-        try:
-            portal = access.portal_context(request, tenant=home.tenant)
-        except access.NotSignedIn:
-            return redirect_to_login(request.get_full_path(), home.login_url(request))
+        portal = enter_portal(home, request, "library")
+        if not isinstance(portal, access.PortalContext):
+            return portal
         portal.require(access.PortalPermission.SEE_DOCUMENTS)
         return TemplateResponse(
             request,

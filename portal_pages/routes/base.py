@@ -22,17 +22,9 @@ def customer_route(pattern: str, *, name: str, nav: str | None = None):
     def decorator(func):
         @wraps(func)
         def wrapper(page, request, *args, **kwargs):
-            try:
-                portal = access.portal_context(request, tenant=page.tenant)
-            except access.NotSignedIn:
-                return redirect_to_login(request.get_full_path(), page.login_url(request))
-            if request.user.must_change_password and name != "change_password":
-                redirect = page.password_change_redirect(request)
-                if redirect is not None:
-                    return redirect
-            redirect = page.two_factor_enrolment_redirect(request, name)
-            if redirect is not None:
-                return redirect
+            portal = enter_portal(page, request, name)
+            if not isinstance(portal, access.PortalContext):
+                return portal  # to sign in, to change the temporary password or to enrol in 2FA
             request.portal = portal
             request.portal_nav = nav or name
             return func(page, request, portal, *args, **kwargs)
@@ -41,6 +33,24 @@ def customer_route(pattern: str, *, name: str, nav: str | None = None):
         return re_path(pattern, name=name)(wrapper)
 
     return decorator
+
+
+def enter_portal(home, request, screen: str):
+    """The signed-in customer's PortalContext on ``home``'s portal, or the response that must come first: the
+    sign-in page, the forced change of a temporary password, or two-factor enrolment when the tenant requires it.
+    Every customer screen goes through here (the customer routes and the document library page)."""
+    try:
+        portal = access.portal_context(request, tenant=home.tenant)
+    except access.NotSignedIn:
+        return redirect_to_login(request.get_full_path(), home.login_url(request))
+    if request.user.must_change_password and screen != "change_password":
+        redirect = home.password_change_redirect(request)
+        if redirect is not None:
+            return redirect
+    redirect = home.two_factor_enrolment_redirect(request, screen)
+    if redirect is not None:
+        return redirect
+    return portal
 
 
 class PortalRoutesBase:

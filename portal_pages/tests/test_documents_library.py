@@ -177,3 +177,30 @@ def test_query_count_is_the_same_with_5_or_200_documents(portal_a, customer_a, s
         add_documents(collection, f"More {i}", 39)  # 200 documents
     assert get_document_model().objects.count() == 200
     assert count_queries(signed_in_client, page.url, params) == small
+
+
+def test_library_page_asks_for_a_new_password_first(signed_in_client, library, customer_a):
+    """The library page is a customer screen like the others: a temporary password must be changed first."""
+    customer_a.user.must_change_password = True
+    customer_a.user.save()
+    response = signed_in_client.get(library["url"])
+    assert response.status_code == 302 and response["Location"] == "/acme/account/password/"
+
+
+def test_library_page_asks_for_two_factor_enrolment_when_the_tenant_requires_it(
+    signed_in_client, library, portal_a, customer_a
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    tenant = portal_a.tenant
+    tenant.two_factor_policy = tenant.TwoFactorPolicy.REQUIRED
+    tenant.save()
+    response = signed_in_client.get(library["url"])
+    assert response.status_code == 302 and response["Location"] == "/acme/account/two-factor/"
+    TOTPDevice.objects.create(user=customer_a.user, name="default", confirmed=True)
+    assert signed_in_client.get(library["url"]).status_code == 200
+
+
+def test_library_page_sends_visitors_to_sign_in(client, library):
+    response = client.get(library["url"])
+    assert response.status_code == 302 and "/acme/login/" in response["Location"]
