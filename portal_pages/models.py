@@ -63,7 +63,8 @@ class PortalRootPage(LocalizedPortalPageMixin, Page):
         return self
 
     def route(self, request, path_components):
-        """Find the tenant's portal in one query (page, portal fields, tenant and logo) instead of Wagtail's three."""
+        """Find the tenant's portal in the routing cache, else in one query (page, portal fields, tenant and logo)
+        instead of Wagtail's three."""
         if path_components:
             slug = path_components[0]
             home = routing_cache.cached(

@@ -12,24 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
+from portal_models import caching
 from portal_models.caching import routing_version
 
 T = TypeVar("T")
-TTL = 300  # seconds; entries of old versions expire unused
-_MISSING = object()
 
 
 def cached(version: str, parts: tuple, compute: Callable[[], T]) -> T:
-    key = "routing:" + ":".join(map(str, (version, *parts)))
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
-        value = compute()
-        cache.set(key, value, TTL)
-    return value
+    """``compute()`` cached under the routing version (entries of old versions expire unused)."""
+    return caching.cached("routing:" + ":".join(map(str, (version, *parts))), compute)
 
 
 def site_for_request(request) -> Site | None:
