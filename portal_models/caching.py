@@ -83,6 +83,34 @@ def fragment_key(portal, page) -> str:
     return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
 
 
+def header_key(portal, request, current: str | None) -> str:
+    """The vary-on value of the signed-in header (``{% portal_fragment %}`` in shell.html).
+
+    It changes with everything the header shows: the portal's branding, URLs, tenant and languages (the routing
+    version), the user's name, e-mail and theme, the companies they may act for with their names and data (their
+    cases, for the case menu), the active company and the contact's rights, the current screen and the language.
+    """
+    from django.utils import translation
+
+    from .access import PortalPermission
+
+    user = portal.user
+    rights = "".join("1" if portal.has(p) else "0" for p in PortalPermission.ALL)
+    parts = (
+        routing_version(request),
+        translation.get_language(),
+        f"u{user.pk}",
+        user.first_name,
+        user.last_name,
+        user.email,
+        user.theme,
+        f"c{portal.contact.pk}.{rights}",
+        current or "",
+        *(f"{version_key(account=c.account, tenant=portal.tenant)}|{c.account.name}" for c in portal.contacts),
+    )
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:40]
+
+
 def bump_accounts(*account_ids) -> None:
     from .models import Account
 

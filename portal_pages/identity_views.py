@@ -3,7 +3,7 @@
 from django.urls import reverse
 from two_factor.views import SetupView
 
-from .navigation import navigation_for
+from .navigation import shell_context
 
 
 class PortalTwoFactorSetupView(SetupView):
@@ -30,7 +30,7 @@ class PortalTwoFactorSetupView(SetupView):
                 "portal_home": self.home,
                 "tenant": self.home.tenant,
                 "portal": portal,
-                "nav": navigation_for(home=self.home, portal=portal, current=None, request=self.request),
+                **shell_context(home=self.home, portal=portal, current=None, request=self.request),
                 "cancel_url": self.home.route_url("dashboard", request=self.request),
             }
         )

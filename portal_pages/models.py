@@ -329,7 +329,7 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         from portal_models import access
 
         from .library import library_context
-        from .navigation import navigation_for
+        from .navigation import shell_context
         from .routes.base import enter_portal
 
         home = self.portal_home
@@ -347,7 +347,7 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
                 "portal_home": home,
                 "tenant": home.tenant,
                 "portal": portal,
-                "nav": navigation_for(home=home, portal=portal, current="documents", request=request),
+                **shell_context(home=home, portal=portal, current="documents", request=request),
                 **library_context(request, portal=portal, sections=resolve_sections(content.sections)),
             },
         )

@@ -1,9 +1,12 @@
 """The customer navigation of every portal, in one place. Each entry names a route of PortalHomePage."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
+
+from portal_models import caching
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,14 @@ def navigation_for(*, home, portal, current: str | None, request=None) -> list[d
             continue
         items.append({"label": item.label, "url": url, "icon": item.icon, "active": item.route == current})
     return items
+
+
+def shell_context(*, home, portal, current: str | None, request) -> dict:
+    """What the signed-in shell (theme/portal/shell.html) needs: the navigation, and the key of the cached header.
+
+    The navigation is built only when the header is rendered, that is when it is not in the cache.
+    """
+    return {
+        "nav": cache(lambda: navigation_for(home=home, portal=portal, current=current, request=request)),
+        "header_key": caching.header_key(portal, request, current),
+    }

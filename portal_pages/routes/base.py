@@ -1,14 +1,18 @@
 """Helpers shared by every customer route of PortalHomePage."""
 
+import hashlib
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from wagtail.contrib.routable_page.models import re_path
 
 from portal_models import access, caching
 
-from ..navigation import navigation_for
+from .. import fragments
+from ..navigation import shell_context
 
 
 def customer_route(pattern: str, *, name: str, nav: str | None = None):
@@ -74,20 +78,38 @@ class PortalRoutesBase:
         """Where a user must enrol a second factor first (None when not required; see routes/identity.py)."""
         return None
 
-    def render_portal(self, request, template: str, context: dict | None = None, *, status: int = 200):
+    def render_portal(self, request, template: str, context=None, *, status: int = 200, cache_page: bool = False):
+        """The screen in the signed-in shell.
+
+        ``context`` is a dict, or a callable returning one. With ``cache_page`` the whole page is cached (holes for
+        the per-request values, see :mod:`portal_pages.fragments`) and a callable context is only called when the
+        page is not in the cache. Use it only for screens whose every part is covered by the key: the account's
+        and tenant's data and the contact's rights (``fragment_key``), the header's (``header_key``: branding,
+        pages, the user, their companies) and the full path; the access check has run before, on every request.
+        """
         portal = request.portal
+        current = getattr(request, "portal_nav", None)
         base = {
             "page": self,
             "self": self,
             "portal_home": self,
-            # the page whose content (welcome message) to show: its translation in the active language
-            "content_page": getattr(request, "portal_content_page", None) or self.localized_content(request),
             "tenant": self.tenant,
             "portal": portal,
             "fragment_key": caching.fragment_key(portal, self),  # for {% cache %} around account data
-            "nav": navigation_for(
-                home=self, portal=portal, current=getattr(request, "portal_nav", None), request=request
-            ),
+            **shell_context(home=self, portal=portal, current=current, request=request),
         }
-        base.update(context or {})
-        return TemplateResponse(request, template, base, status=status)
+
+        def full_context() -> dict:
+            # the page whose content (welcome message) to show: its translation in the active language
+            base["content_page"] = getattr(request, "portal_content_page", None) or self.localized_content(request)
+            base.update((context() if callable(context) else context) or {})
+            return base
+
+        if cache_page and status == 200 and fragments.page_cacheable(request):
+            parts = (template, base["header_key"], base["fragment_key"], request.get_full_path())
+            key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+            html = fragments.cached(
+                key, lambda: render_to_string(template, {**full_context(), **fragments.holes()}, request)
+            )
+            return HttpResponse(fragments.fill(html, request))
+        return TemplateResponse(request, template, full_context(), status=status)

@@ -74,30 +74,29 @@ class BillingRoutes(PortalRoutesBase):
     # --- invoices --------------------------------------------------------------------------------
     @customer_route(r"^invoices/$", name="invoices")
     def invoices(self, request, portal):
-        filterset = billing_selectors.invoice_list(
-            queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
-        )
-        invoices = filterset.qs
-        listing = querystring_without(request, "page")
-        count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
-        page = _page(request, invoices, count=count)
-        return self.render_portal(
-            request,
-            "theme/portal/billing/invoice_list.html",
-            {
+        def context():
+            filterset = billing_selectors.invoice_list(
+                queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+            )
+            invoices = filterset.qs
+            listing = querystring_without(request, "page")
+            count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
+            page = _page(request, invoices, count=count)
+            return {
                 "filter": filterset,
                 "page_obj": page,
                 "invoices": page.object_list,
                 "sort": request.GET.get("sort", ""),
-                "querystring": querystring_without(request, "page"),
+                "querystring": listing,
                 "sort_querystring": querystring_without(request, "page", "sort"),
-                "export_querystring": querystring_without(request, "page"),
+                "export_querystring": listing,
                 "pay_balance_url": self._pay_balance_url(request, portal),
                 "balance_due": caching.for_portal(
                     portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)
                 ),
-            },
-        )
+            }
+
+        return self.render_portal(request, "theme/portal/billing/invoice_list.html", context, cache_page=True)
 
     @customer_route(r"^invoices/export/$", name="invoices_export", nav="invoices")
     def invoices_export(self, request, portal):
@@ -133,13 +132,14 @@ class BillingRoutes(PortalRoutesBase):
 
     @customer_route(r"^invoices/(?P<pk>\d+)/$", name="invoice", nav="invoices")
     def invoice(self, request, portal, pk):
-        invoice = self._invoice(portal, pk)
-        pay_url = ""
-        if invoice.is_payable and portal.has(access.PortalPermission.PAY):
-            pay_url = self.optional_route_url("pay_invoice", invoice.pk, request=request)
-        return self.render_portal(
-            request, "theme/portal/billing/invoice_detail.html", {"invoice": invoice, "pay_url": pay_url}
-        )
+        def context():
+            invoice = self._invoice(portal, pk)  # 404 for any other account's invoice (never cached: key per account)
+            pay_url = ""
+            if invoice.is_payable and portal.has(access.PortalPermission.PAY):
+                pay_url = self.optional_route_url("pay_invoice", invoice.pk, request=request)
+            return {"invoice": invoice, "pay_url": pay_url}
+
+        return self.render_portal(request, "theme/portal/billing/invoice_detail.html", context, cache_page=True)
 
     @customer_route(r"^invoices/(?P<pk>\d+)/pdf/$", name="invoice_pdf", nav="invoices")
     def invoice_pdf(self, request, portal, pk):

@@ -17,7 +17,9 @@ class DashboardRoutes(PortalRoutesBase):
 
     @customer_route(r"^dashboard/$", name="dashboard")
     def dashboard(self, request, portal):
-        return self.render_portal(request, "theme/portal/dashboard.html", self.dashboard_context(request, portal))
+        return self.render_portal(
+            request, "theme/portal/dashboard.html", lambda: self.dashboard_context(request, portal), cache_page=True
+        )
 
     def serve_preview(self, request, mode_name):
         """Editors preview the welcome message and branding in the signed-in shell, without customer data."""

@@ -147,3 +147,98 @@ def test_fragments_follow_the_language_and_the_account_name(signed_in_client, cu
     assert "Invoice date" not in signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
     Account.objects.filter(pk=customer_a.account.pk).update(name="Renamed Corp.")
     assert "Renamed Corp." in signed_in_client.get(f"/acme/invoices/{invoice.pk}/").content.decode()
+
+
+# --- whole cached pages and the cached header (portal_pages.fragments: holes for per-request values) -------------
+
+CACHED_PAGES = ("/acme/dashboard/", "/acme/invoices/", "/acme/invoices/{pk}/")
+
+
+def _csrf_field(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("url", CACHED_PAGES)
+def test_a_page_served_from_the_cache_carries_this_requests_token_and_nonce(client, customer_a, url):
+    """The second request is a cache hit: its forms carry a token that this session can post with, and its
+    <style> carries the nonce of this response's Content-Security-Policy; no placeholder is ever left."""
+    import re
+
+    from django.test import Client
+
+    from portal_pages import fragments
+
+    url = url.format(pk=seed_invoice(customer_a.account).pk)
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer_a.user)
+    first = browser.get(url)
+    second = browser.get(url)
+    for response in (first, second):
+        html = response.content.decode()
+        nonce = re.search(r'<style nonce="([^"]+)"', html).group(1)
+        assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+        assert not any(fragments.hole(name) in html for name in ("csrf", "next", "nonce"))
+    assert _csrf_field(first.content.decode()) != _csrf_field(second.content.decode())  # masked per request
+    signed_out = browser.post("/acme/logout/", {"csrfmiddlewaretoken": _csrf_field(second.content.decode())})
+    assert signed_out.status_code == 302
+    assert browser.get("/acme/dashboard/").status_code == 302  # really signed out
+
+
+def test_cached_pages_are_not_shared_between_users_of_one_account(client, customer_a):
+    colleague = LoginContactFactory(account=customer_a.account, email="grace@example.com")
+    invoice = seed_invoice(customer_a.account)
+    for url in CACHED_PAGES:
+        url = url.format(pk=invoice.pk)
+        client.force_login(customer_a.user)
+        assert customer_a.user.email in client.get(url).content.decode()
+        client.force_login(colleague.user)
+        html = client.get(url).content.decode()
+        assert "grace@example.com" in html and customer_a.user.email not in html
+
+
+def test_cached_pages_follow_the_users_name_and_email(signed_in_client, customer_a):
+    from portal_models.models import User
+
+    invoice = seed_invoice(customer_a.account)
+    for url in CACHED_PAGES:
+        signed_in_client.get(url.format(pk=invoice.pk))
+    users = User.objects.filter(pk=customer_a.user.pk)
+    users.update(email="ada.new@example.com")  # an update sends no signal: the key itself must change
+    for url in CACHED_PAGES:
+        assert "ada.new@example.com" in signed_in_client.get(url.format(pk=invoice.pk)).content.decode()
+    users.update(first_name="Ada")
+    assert "Welcome, Ada" in signed_in_client.get("/acme/dashboard/").content.decode()
+
+
+def test_the_cached_header_follows_the_theme_the_screen_and_the_company(signed_in_client, customer_a):
+    other = AccountFactory(tenant=customer_a.account.tenant, name="Zeta Holdings")
+    LoginContactFactory(account=other, user=customer_a.user, email=customer_a.user.email)
+    html = signed_in_client.get("/acme/dashboard/").content.decode()
+    assert 'data-theme="light"' in html and 'value="dark"' in html
+    assert 'class="tab is-active" aria-current="page">Home' in html
+    signed_in_client.post("/acme/account/theme/", {"theme": "dark", "next": "/acme/invoices/"})
+    html = signed_in_client.get("/acme/invoices/").content.decode()
+    assert 'data-theme="dark"' in html and 'value="light"' in html
+    assert 'class="tab is-active" aria-current="page">Invoices' in html
+    assert '<input type="hidden" name="next" value="/acme/invoices/">' in html  # this page's path, not a cached one
+    # switching company: the message is shown once (never cached), then the other company's cached pages
+    html = signed_in_client.post("/acme/account/switch/", {"account": other.pk}, follow=True).content.decode()
+    assert "You are now working for Zeta Holdings." in html
+    html = signed_in_client.get("/acme/dashboard/").content.decode()
+    assert "You are now working for" not in html
+    assert re_selected(html) == "Zeta Holdings"
+
+
+def re_selected(html: str) -> str:
+    import re
+
+    return re.search(r"<option value=\"\d+\" selected>([^<]+)</option>", html).group(1)
+
+
+def test_a_revoked_login_right_applies_to_the_next_request_despite_the_page_cache(signed_in_client, customer_a):
+    assert signed_in_client.get("/acme/invoices/").status_code == 200
+    assert signed_in_client.get("/acme/invoices/").status_code == 200  # cached now
+    type(customer_a).objects.filter(pk=customer_a.pk).update(can_login=False)  # no signal, no cache change
+    assert signed_in_client.get("/acme/invoices/").status_code == 302
