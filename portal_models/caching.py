@@ -143,7 +143,8 @@ def routing_version(request) -> str:
 
     version = getattr(request, "_portal_routing_version", None)
     if version is None:
-        version = CacheVersion.objects.filter(name=ROUTING).values_list("value", flat=True).first()
+        # names are unique: no ORDER BY / LIMIT (first() would add them; this query runs on every request)
+        version = next(iter(CacheVersion.objects.filter(name=ROUTING).values_list("value", flat=True)), None)
         if version is None:
             version = CacheVersion.objects.get_or_create(name=ROUTING)[0].value
         request._portal_routing_version = version
