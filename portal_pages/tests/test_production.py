@@ -152,3 +152,39 @@ def test_no_content_security_policy_violation_in_the_pay_wizard(live_server, web
     page.goto(f"{live_server.url}/qt9/dashboard/")
     assert page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--brand-primary')") == "#0b4f8a"
     assert violations == []
+
+
+GUNICORN_ACCESS = """
+import datetime, sys
+sys.path[:0] = [".", "site"]
+from gunicorn.config import Config
+from config.gunicorn_logging import Logger
+settings = {}
+exec(open("site/config/gunicorn.py").read(), settings)
+cfg = Config()
+for name in ("logconfig_dict", "accesslog", "logger_class"):
+    cfg.set(name, settings[name])
+class Response:
+    status, headers, response_length, sent = "200 OK", [], 2, 2
+class Request:
+    headers, method, path, query, version, uri = [], "GET", "/x", "", (1, 1), "/x"
+environ = {"REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "GET", "RAW_URI": "/x", "SERVER_PROTOCOL": "HTTP/1.1"}
+assert cfg.logger_class is Logger
+Logger(cfg).access(Response(), Request(), environ, datetime.timedelta(seconds=0.01))
+"""
+
+
+@pytest.mark.parametrize("accesslog", ["", "-"])
+def test_gunicorn_writes_an_access_line_only_when_asked(accesslog):
+    """The application logs each request itself; gunicorn's JSON-formatted messages must not add a second line
+    per request (it costs about as much as a small page) unless GUNICORN_ACCESSLOG asks for it."""
+    env = {**os.environ, "GUNICORN_ACCESSLOG": accesslog}
+    out = subprocess.run(
+        [sys.executable, "-c", GUNICORN_ACCESS], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    if accesslog:
+        assert [line["logger"] for line in lines] == ["gunicorn.access"]
+        assert '"GET /x HTTP/1.1" 200' in lines[0]["message"]
+    else:
+        assert lines == []

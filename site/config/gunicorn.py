@@ -21,6 +21,7 @@ max_requests = 2000
 max_requests_jitter = 200
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # heartbeat files off the disk
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
+logger_class = "config.gunicorn_logging.Logger"  # no access log unless accesslog is set (see there)
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's own messages as JSON lines too, like the application's
