@@ -188,3 +188,16 @@ def test_gunicorn_writes_an_access_line_only_when_asked(accesslog):
         assert '"GET /x HTTP/1.1" 200' in lines[0]["message"]
     else:
         assert lines == []
+
+
+def test_gunicorn_workers_take_what_they_loaded_out_of_the_garbage_collectors_view():
+    import gc
+
+    settings = {}
+    exec((ROOT / "site" / "config" / "gunicorn.py").read_text(), settings)
+    before = gc.get_freeze_count()
+    try:
+        settings["post_worker_init"](worker=None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
