@@ -11,12 +11,15 @@ rights, page, language, day) and ``caching.header_key`` (branding and URLs, the 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
@@ -57,3 +60,11 @@ def cached(key: str, render: Callable[[], str]) -> str:
 def page_cacheable(request) -> bool:
     """Whole signed-in pages are cached for plain GETs only: never when a message (a flash) is waiting to be shown."""
     return request.method == "GET" and not len(messages.get_messages(request))
+
+
+def page_response(request, template: str, key_parts: tuple, context: Callable[[], dict]) -> HttpResponse:
+    """A whole signed-in page from the cache (``key_parts`` must cover everything it shows), rendered from
+    ``context()`` only when missing. The caller has run the access check and :func:`page_cacheable`."""
+    key = "page:" + hashlib.sha256("\x1f".join(map(str, (template, *key_parts))).encode()).hexdigest()
+    html = cached(key, lambda: render_to_string(template, {**context(), **holes()}, request))
+    return HttpResponse(fill(html, request))

@@ -326,8 +326,9 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
     def serve(self, request, *args, **kwargs):
         from django.template.response import TemplateResponse
 
-        from portal_models import access
+        from portal_models import access, caching
 
+        from . import fragments
         from .library import library_context
         from .navigation import shell_context
         from .routes.base import enter_portal
@@ -338,19 +339,25 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         if not isinstance(portal, access.PortalContext):
             return portal
         portal.require(access.PortalPermission.SEE_DOCUMENTS)
-        return TemplateResponse(
-            request,
-            self.template,
-            {
+        shell = shell_context(home=home, portal=portal, current="documents", request=request)
+
+        def context() -> dict:
+            return {
                 "page": content,
                 "self": content,
                 "portal_home": home,
                 "tenant": home.tenant,
                 "portal": portal,
-                **shell_context(home=home, portal=portal, current="documents", request=request),
+                **shell,
                 **library_context(request, portal=portal, sections=resolve_sections(content.sections)),
-            },
-        )
+            }
+
+        if fragments.page_cacheable(request):
+            # the documents (the tenant's and the account's data versions, the rights), this page's sections (a
+            # publish: the routing version, in the header's key) and the search, section and page in the path
+            key_parts = (shell["header_key"], caching.fragment_key(portal, home), request.get_full_path())
+            return fragments.page_response(request, self.template, key_parts, context)
+        return TemplateResponse(request, self.template, context())
 
 
 from .pages_identity import PortalRegistrationPage  # noqa: E402  (a page type of the portal; needs the above)

@@ -1,11 +1,8 @@
 """Helpers shared by every customer route of PortalHomePage."""
 
-import hashlib
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from wagtail.contrib.routable_page.models import re_path
 
@@ -106,10 +103,6 @@ class PortalRoutesBase:
             return base
 
         if cache_page and status == 200 and fragments.page_cacheable(request):
-            parts = (template, base["header_key"], base["fragment_key"], request.get_full_path())
-            key = "page:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-            html = fragments.cached(
-                key, lambda: render_to_string(template, {**full_context(), **fragments.holes()}, request)
-            )
-            return HttpResponse(fragments.fill(html, request))
+            key_parts = (base["header_key"], base["fragment_key"], request.get_full_path())
+            return fragments.page_response(request, template, key_parts, full_context)
         return TemplateResponse(request, template, full_context(), status=status)

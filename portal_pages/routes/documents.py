@@ -73,7 +73,8 @@ class DocumentRoutes(PortalRoutesBase):
         return self.render_portal(
             request,
             "theme/portal/documents/library.html",
-            library_context(request, portal=portal, sections=[]),
+            lambda: library_context(request, portal=portal, sections=[]),
+            cache_page=True,
         )
 
     @customer_route(r"^documents/mine/$", name="my_documents", nav="documents")

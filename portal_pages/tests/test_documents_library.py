@@ -204,3 +204,30 @@ def test_library_page_asks_for_two_factor_enrolment_when_the_tenant_requires_it(
 def test_library_page_sends_visitors_to_sign_in(client, library):
     response = client.get(library["url"])
     assert response.status_code == 302 and "/acme/login/" in response["Location"]
+
+
+def test_the_cached_library_follows_documents_services_and_the_page(signed_in_client, library, customer_a, portal_a):
+    """The library page is cached whole: a new document, a new service of the account and a publish of the page
+    each show on the next request."""
+    url = library["url"]
+    assert "Late addition" not in get(signed_in_client, url)
+    assert "Portal guide" in get(signed_in_client, url)  # now from the cache
+    make_document(title="Late addition", tenant=portal_a.tenant)
+    assert "Late addition" in get(signed_in_client, url)
+    assert "Hidden manual" not in get(signed_in_client, url, q="manual")
+    ServiceFactory(account=customer_a.account, product=library["hidden"])
+    assert "Hidden manual" in get(signed_in_client, url, q="manual")
+    page = DocumentLibraryPage.objects.get(slug="library")
+    page.title = "Renamed library"
+    page.save_revision().publish()
+    assert "Renamed library" in get(signed_in_client, url)
+
+
+def test_the_cached_library_of_one_account_is_never_served_to_another(client, library, customer_a):
+    from portal_models.tests.factories import LoginContactFactory
+
+    other = LoginContactFactory(account=AccountFactory(tenant=customer_a.account.tenant, name="Second Co"))
+    client.force_login(customer_a.user)
+    assert "Contract 001" in get(client, library["url"])
+    client.force_login(other.user)
+    assert "Contract 001" not in get(client, library["url"])
