@@ -72,9 +72,12 @@ def invoice_recalculate(*, invoice: Invoice, fields: Iterable[str] = (), account
 
     Writes the derived fields (:data:`TOTALS_FIELDS`) and ``fields``, other fields the caller set on ``invoice``.
     ``account_bumped``: the caller has already bumped the account's cache ``data_version`` in the current
-    transaction (:func:`payment_record_locked` creates the Payment first), so the invoice is written with a
-    queryset update, which sends no ``post_save`` and so no second bump of the same counter.
+    transaction (a row of the account was just saved: the Payment in :func:`payment_record_locked`, the fee line
+    in :func:`invoice_add_fee_line`), so the invoice is written with a queryset update, which sends no
+    ``post_save`` and so no second bump of the same counter.
     """
+    if account_bumped and not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("account_bumped is only true inside the bump's transaction.")
     lines = list(invoice.lines.order_by())  # in no particular order (no sort)
     for line in lines:
         expected = quantize(line.quantity * line.unit_price, invoice.currency)
@@ -144,16 +147,18 @@ def invoice_create(
 
 def invoice_add_fee_line(*, invoice: Invoice, amount: Decimal, description: str | None = None) -> InvoiceLine:
     """Add the card convenience fee as a line ("Credit Card Fee", as on seed 000's invoice)."""
-    position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    line = InvoiceLine.objects.create(
-        invoice=invoice,
-        position=position,
-        kind=InvoiceLine.Kind.CARD_FEE,
-        description=description or _("Credit Card Fee"),
-        quantity=Decimal("1"),
-        unit_price=amount,
-    )
-    invoice_recalculate(invoice=invoice)
+    with transaction.atomic(savepoint=False):  # the line's data_version bump covers the invoice's new totals
+        position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        line = InvoiceLine.objects.create(
+            invoice=invoice,
+            position=position,
+            kind=InvoiceLine.Kind.CARD_FEE,
+            description=description or _("Credit Card Fee"),
+            quantity=Decimal("1"),
+            unit_price=amount,
+            line_total=quantize(amount, invoice.currency),  # as invoice_recalculate stores it: no second write
+        )
+        invoice_recalculate(invoice=invoice, account_bumped=True)
     return line
 
 

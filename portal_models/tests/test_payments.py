@@ -224,6 +224,21 @@ class TestWebhook:
             callback()
         assert len(mail.outbox) == 1 and "400.00" in mail.outbox[0].body
 
+    def test_an_event_with_a_fee_line_bumps_the_cache_version_once_per_saved_row(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
+    ):
+        """The fee line is stored with its line total and bumps the account's data_version (the invoice's new
+        totals are written in the same transaction); the payment bumps it once more."""
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
+            assert localstripe.deliver(client, event).status_code == 200
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) == 21, "\n".join(sql)
+        assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 2
+        assert not any(s.startswith('UPDATE "portal_models_invoiceline"') for s in sql)
+        assert seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE).line_total == Decimal("183.00")
+
     def test_a_replayed_event_writes_nothing(
         self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
     ):
