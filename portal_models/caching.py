@@ -3,7 +3,10 @@
 Every account and tenant has a ``data_version`` counter. Any change to the records shown under an account
 (invoices and their lines, credit memos, payments and allocations, services and required files, uploads,
 cases and assignments) bumps its account's counter in the same transaction, and a change to a tenant's
-documents or case roles bumps the tenant's (signal receivers below: one UPDATE per write).
+documents or case roles bumps the tenant's (signal receivers below: one UPDATE per write). Writes without
+signals (bulk_create, queryset updates) are covered by a bump in the same transaction: payment allocations and
+the invoice totals of a payment or a card fee line by the Payment's or the line's own
+(``services.billing.invoice_recalculate(account_bumped=True)``).
 
 Cached values are keyed by those counters, which a signed-in request already holds: the portal context
 loads the contact's account, and the portal page its tenant. So a cached value is never served after a

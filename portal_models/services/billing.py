@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Func, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,18 +45,40 @@ def invoice_totals(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) 
     cur = invoice.currency
     lines = invoice.lines.all() if lines is None else lines
     subtotal = sum((quantize(line.quantity * line.unit_price, cur) for line in lines), ZERO)
-    credits = invoice.credit_memos.aggregate(s=Sum("amount"))["s"] or ZERO
-    paid = (
-        invoice.allocations.filter(payment__status__in=COUNTED_PAYMENT_STATUSES).aggregate(s=Sum("amount"))["s"] or ZERO
+    counted = PaymentAllocation.objects.filter(invoice=invoice.pk, payment__status__in=COUNTED_PAYMENT_STATUSES)
+    sums = (
+        Invoice.objects.filter(pk=invoice.pk)
+        .values(credits=_sum_of(CreditMemo.objects.filter(invoice=invoice.pk)), paid=_sum_of(counted))
+        .get()
     )
+    credits = sums["credits"] or ZERO
+    paid = sums["paid"] or ZERO
     total = quantize(subtotal - credits, cur)
     due = max(quantize(total - paid, cur), ZERO)
     return InvoiceTotals(subtotal, quantize(credits, cur), total, quantize(paid, cur), due)
 
 
-def invoice_recalculate(*, invoice: Invoice) -> Invoice:
-    """Store line totals, invoice totals and the derived status (drafts and voids keep theirs)."""
-    lines = list(invoice.lines.all())
+def _sum_of(rows) -> Subquery:
+    """SUM(amount) of ``rows`` as a scalar subquery (both sums of :func:`invoice_totals` in one query)."""
+    return Subquery(rows.order_by().values(s=Func("amount", function="SUM")))
+
+
+# What invoice_recalculate derives and stores.
+TOTALS_FIELDS = ("subtotal", "credit_total", "total", "amount_paid", "amount_due", "status", "updated_at")
+
+
+def invoice_recalculate(*, invoice: Invoice, fields: Iterable[str] = (), account_bumped: bool = False) -> Invoice:
+    """Store line totals, invoice totals and the derived status (drafts and voids keep theirs).
+
+    Writes the derived fields (:data:`TOTALS_FIELDS`) and ``fields``, other fields the caller set on ``invoice``.
+    ``account_bumped``: the caller has already bumped the account's cache ``data_version`` in the current
+    transaction (a row of the account was just saved: the Payment in :func:`payment_record_locked`, the fee line
+    in :func:`invoice_add_fee_line`), so the invoice is written with a queryset update, which sends no
+    ``post_save`` and so no second bump of the same counter.
+    """
+    if account_bumped and not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("account_bumped is only true inside the bump's transaction.")
+    lines = list(invoice.lines.order_by())  # in no particular order (no sort)
     for line in lines:
         expected = quantize(line.quantity * line.unit_price, invoice.currency)
         if line.line_total != expected:
@@ -75,7 +97,12 @@ def invoice_recalculate(*, invoice: Invoice) -> Invoice:
             invoice.status = InvoiceStatus.PARTIALLY_PAID
         else:
             invoice.status = InvoiceStatus.OPEN
-    invoice.save()
+    invoice.updated_at = timezone.now()
+    update_fields = [*TOTALS_FIELDS, *(name for name in fields if name not in TOTALS_FIELDS)]
+    if account_bumped:
+        Invoice.objects.filter(pk=invoice.pk).update(**{name: getattr(invoice, name) for name in update_fields})
+    else:
+        invoice.save(update_fields=update_fields)
     return invoice
 
 
@@ -120,16 +147,18 @@ def invoice_create(
 
 def invoice_add_fee_line(*, invoice: Invoice, amount: Decimal, description: str | None = None) -> InvoiceLine:
     """Add the card convenience fee as a line ("Credit Card Fee", as on seed 000's invoice)."""
-    position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    line = InvoiceLine.objects.create(
-        invoice=invoice,
-        position=position,
-        kind=InvoiceLine.Kind.CARD_FEE,
-        description=description or _("Credit Card Fee"),
-        quantity=Decimal("1"),
-        unit_price=amount,
-    )
-    invoice_recalculate(invoice=invoice)
+    with transaction.atomic(savepoint=False):  # the line's data_version bump covers the invoice's new totals
+        position = (invoice.lines.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+        line = InvoiceLine.objects.create(
+            invoice=invoice,
+            position=position,
+            kind=InvoiceLine.Kind.CARD_FEE,
+            description=description or _("Credit Card Fee"),
+            quantity=Decimal("1"),
+            unit_price=amount,
+            line_total=quantize(amount, invoice.currency),  # as invoice_recalculate stores it: no second write
+        )
+        invoice_recalculate(invoice=invoice, account_bumped=True)
     return line
 
 
@@ -182,29 +211,85 @@ def payment_record(
 
     Invoices are locked (``select_for_update``) so two payments cannot both pay the same amount due.
     """
-    amount = quantize(Decimal(amount), account.tenant.currency)
-    if amount <= ZERO:
-        raise ValidationError({"amount": _("Enter an amount greater than zero.")})
+    amount = payment_amount_check(account=account, amount=amount)
     if allocations is not None:
         ids = [inv.pk for inv in allocations]
     elif invoices is not None:
         ids = [inv.pk for inv in invoices]
     else:
         ids = list(Invoice.objects.filter(account=account).payable().values_list("pk", flat=True))
-    locked = {
-        inv.pk: inv
-        for inv in Invoice.objects.select_for_update().filter(pk__in=ids, account=account, status__in=PAYABLE_STATUSES)
-    }
+    locked = invoices_lock(account=account, ids=ids)
     if len(locked) != len(set(ids)):
         raise ValidationError({"invoices": _("Only open invoices of this account can be paid.")})
     if allocations is not None:
-        plan = {locked[inv.pk]: quantize(Decimal(part)) for inv, part in allocations.items()}
-        if any(part <= ZERO or part > inv.amount_due for inv, part in plan.items()):
-            raise ValidationError({"amount": _("Each allocation must be positive and at most the amount due.")})
-        if sum(plan.values(), ZERO) > amount:
-            raise ValidationError({"amount": _("The allocations exceed the payment amount.")})
+        plan = {locked[inv.pk]: part for inv, part in allocations.items()}
     else:
         plan = allocate_oldest_first(invoices=locked.values(), amount=amount)
+    return payment_record_locked(
+        account=account,
+        method=method,
+        amount=amount,
+        allocations=plan,
+        received_at=received_at,
+        reference=reference,
+        payer_name=payer_name,
+        payer=payer,
+        recorded_by=recorded_by,
+        status=status,
+        notes=notes,
+        **extra,
+    )
+
+
+def payment_amount_check(*, account: Account, amount: Decimal) -> Decimal:
+    """``amount`` in the account's currency; more than zero or a ValidationError."""
+    amount = quantize(Decimal(amount), account.tenant.currency)
+    if amount <= ZERO:
+        raise ValidationError({"amount": _("Enter an amount greater than zero.")})
+    return amount
+
+
+def invoices_lock(*, account: Account, ids: Iterable[int]) -> dict[int, Invoice]:
+    """The open invoices of ``account`` among ``ids``, by pk, locked (``select_for_update``, in pk order so that
+    concurrent payments lock in the same order) until the current transaction ends."""
+    return {
+        inv.pk: inv
+        for inv in Invoice.objects.select_for_update()
+        .filter(pk__in=ids, account=account, status__in=PAYABLE_STATUSES)
+        .order_by("pk")
+    }
+
+
+def payment_record_locked(
+    *,
+    account: Account,
+    method: str,
+    amount: Decimal,
+    allocations: Mapping[Invoice, Decimal],
+    received_at=None,
+    reference: str = "",
+    payer_name: str = "",
+    payer: User | None = None,
+    recorded_by: User | None = None,
+    status: str = Payment.Status.SUCCEEDED,
+    notes: str = "",
+    **extra,
+) -> Payment:
+    """The part of :func:`payment_record` after the invoices are locked, for callers that lock them themselves
+    (:func:`invoices_lock`) in their own transaction (the Stripe webhook): no savepoint, no second lock.
+
+    ``allocations`` map invoices of ``account`` locked in the current transaction to what is paid on each.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("payment_record_locked needs the invoices' transaction.")
+    amount = payment_amount_check(account=account, amount=amount)
+    plan = {inv: quantize(Decimal(part)) for inv, part in allocations.items()}
+    if any(inv.account_id != account.pk or part <= ZERO or part > inv.amount_due for inv, part in plan.items()):
+        raise ValidationError({"amount": _("Each allocation must be positive and at most the amount due.")})
+    if sum(plan.values(), ZERO) > amount:
+        raise ValidationError({"amount": _("The allocations exceed the payment amount.")})
+    # Its post_save bumps the account's cache data_version in this transaction, for the allocations and the
+    # invoices below too (all of this account): they are written without a second bump.
     payment = Payment.objects.create(
         tenant=account.tenant,
         account=account,
@@ -224,7 +309,7 @@ def payment_record(
         PaymentAllocation(payment=payment, invoice=inv, amount=part) for inv, part in plan.items()
     )
     for inv in plan:
-        invoice_recalculate(invoice=inv)
+        invoice_recalculate(invoice=inv, account_bumped=True)
     security_event_record(
         event=SecurityEventType.PAYMENT_RECORDED,
         account=account,
@@ -318,7 +403,7 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
     if invoice.status == InvoiceStatus.DRAFT:
         invoice.status = InvoiceStatus.OPEN
     invoice.issued_at = timezone.now()
-    invoice = invoice_recalculate(invoice=invoice)
+    invoice = invoice_recalculate(invoice=invoice, fields=["issued_at"])
     recipients = list(
         Contact.objects.filter(account=invoice.account, is_billing=True)
         .exclude(email="")

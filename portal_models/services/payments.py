@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,11 +30,10 @@ from portal_models.models import (
     User,
 )
 from portal_models.models.audit import SecurityEventType
-from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, from_minor_units, quantize
 
 from .audit import security_event_record
-from .billing import invoice_add_fee_line, invoice_recalculate, payment_record
+from .billing import invoice_add_fee_line, invoice_recalculate, invoices_lock, payment_record_locked
 
 logger = logging.getLogger(__name__)
 
@@ -370,18 +370,21 @@ def _intent_customer(obj: dict) -> str:
 
 
 def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
-    """Record a verified webhook event once (unique event id); None when it was already processed."""
+    """Record a verified webhook event once (unique event id); None when it was already processed.
+
+    The event's row is inserted first: a second delivery of the same event waits on its unique index and then
+    records nothing. The handler runs in the same transaction, without a savepoint of its own.
+    """
+    handler = EVENT_HANDLERS.get(event.type)
+    if handler is None:  # an event type we do not subscribe to: acknowledged, neither stored nor acted on
+        logger.info("Ignored Stripe event %s of type %s", event.id, event.type)
+        return None
     try:
-        handler = EVENT_HANDLERS.get(event.type)
-        if handler is None:  # an event type we do not subscribe to: acknowledged, neither stored nor acted on
-            logger.info("Ignored Stripe event %s of type %s", event.id, event.type)
-            return None
         with transaction.atomic():
             record = StripeEvent.objects.create(event_id=event.id, type=event.type, payload=event.payload)
-            payment = handler(event.object)
-            record.payment = payment
+            record.payment = handler(event.object)
             record.processed_at = timezone.now()
-            record.save(update_fields=["payment", "processed_at"])
+            StripeEvent.objects.filter(pk=record.pk).update(payment=record.payment, processed_at=record.processed_at)
             return record
     except IntegrityError:  # the same event (or the same PaymentIntent) is being or was recorded
         return None
@@ -390,7 +393,10 @@ def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
 def payment_record_from_intent(obj: dict) -> Payment | None:
     """Create the Payment of a succeeded PaymentIntent, with its allocations and fee lines (idempotent)."""
     intent_id = obj["id"]
-    existing = Payment.objects.select_for_update().filter(stripe_payment_intent_id=intent_id).first()
+    try:
+        existing = Payment.objects.select_for_update().get(stripe_payment_intent_id=intent_id)
+    except Payment.DoesNotExist:
+        existing = None
     if existing is not None and existing.status != Payment.Status.FAILED:
         return existing
     meta = obj.get("metadata") or {}
@@ -401,12 +407,7 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     currency = account.tenant.currency
     amount = from_minor_units(int(obj.get("amount_received") or obj["amount"]), currency)
     requested = _parse_invoices(meta.get("invoices", ""))
-    locked = {
-        inv.pk: inv
-        for inv in Invoice.objects.select_for_update().filter(
-            account=account, pk__in=requested, status__in=PAYABLE_STATUSES
-        )
-    }
+    locked = invoices_lock(account=account, ids=requested)
     parts = {locked[pk]: min(part, locked[pk].amount_due) for pk, part in requested.items() if pk in locked}
     parts = {inv: part for inv, part in parts.items() if part > ZERO}
     subtotal = sum(parts.values(), ZERO)
@@ -442,13 +443,12 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     if existing is not None:  # a failed attempt on the same intent that later succeeded
         events = list(existing.events.values_list("pk", flat=True))
         existing.delete()
-    payer = User.objects.filter(pk=meta.get("payer_user_id") or 0).first()
-    payment = payment_record(
+    payment = payment_record_locked(  # in the caller's transaction, on the invoices locked above
         account=account,
         method=Payment.Method.CARD,
         amount=amount,
         allocations=allocations,
-        payer=payer,
+        payer=_payer(meta),
         payer_name=meta.get("payer_name", ""),
         notes=notes,
         fee_amount=fee,
@@ -460,7 +460,9 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     if events:
         StripeEvent.objects.filter(pk__in=events).update(payment=payment)
     _detach_unsaved_after_commit(obj)
-    transaction.on_commit(lambda: payment_receipt_task.enqueue(payment.pk))  # email off the request
+    # Email off the request, and only once the payment is committed (the test settings' immediate backend
+    # runs a task as soon as it is enqueued).
+    transaction.on_commit(partial(payment_receipt_task.enqueue, payment.pk))
     return payment
 
 
@@ -468,7 +470,10 @@ def _intent_account(obj: dict) -> Account | None:
     """The account a PaymentIntent pays for: the one named in its metadata, provided that account's Stripe
     customer is the one charged. When they differ, the charged customer's account (its invoices only)."""
     meta = obj.get("metadata") or {}
-    account = Account.objects.select_related("tenant").filter(pk=_decimal_pk(meta.get("portal_account_id"))).first()
+    try:
+        account = Account.objects.select_related("tenant").get(pk=_decimal_pk(meta.get("portal_account_id")))
+    except Account.DoesNotExist:
+        account = None
     customer = _intent_customer(obj)
     if account is not None and customer and customer != account.stripe_customer_id:
         logger.error("PaymentIntent %s names account %s but charged customer %s", obj.get("id"), account.pk, customer)
@@ -479,6 +484,12 @@ def _intent_account(obj: dict) -> Account | None:
 def _decimal_pk(text) -> int:
     text = str(text or "").strip()
     return int(text) if text.isdigit() else 0
+
+
+def _payer(meta: dict) -> User | None:
+    """The signed-in user who paid, named in the metadata (no query when none is named)."""
+    payer_id = _decimal_pk(meta.get("payer_user_id"))
+    return User.objects.filter(pk=payer_id).first() if payer_id else None
 
 
 def _detach_unsaved_after_commit(obj: dict) -> None:
@@ -508,7 +519,7 @@ def payment_failure_record(obj: dict) -> Payment | None:
         status=Payment.Status.FAILED,
         amount=from_minor_units(int(obj["amount"]), currency),
         currency=currency,
-        payer=User.objects.filter(pk=meta.get("payer_user_id") or 0).first(),
+        payer=_payer(meta),
         payer_name=meta.get("payer_name", ""),
         card_brand=meta.get("card_brand", ""),
         card_last4=meta.get("card_last4", ""),

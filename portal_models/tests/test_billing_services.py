@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.transaction import TransactionManagementError
 
 from portal_models.models import InvoiceStatus, Payment
 from portal_models.selectors.billing import account_balance
@@ -58,6 +59,46 @@ def test_overpayment_is_refused_and_changes_nothing(invoice):
 def test_payment_cannot_touch_another_accounts_invoice(invoice):
     with pytest.raises(ValidationError):
         billing.payment_record(account=AccountFactory(), method="check", amount=Decimal("10"), invoices=[invoice])
+
+
+def test_payment_record_locks_the_invoices_once_in_its_own_savepoint(invoice, django_assert_num_queries):
+    """payment_record (staff, autopay): a savepoint, the lock, the payment, one data_version bump, the allocation,
+    the invoice's lines, sums and update, the audit event."""
+    with django_assert_num_queries(10) as queries:
+        billing.payment_record(account=invoice.account, method="check", amount=Decimal("100"), invoices=[invoice])
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert [s.split(" ")[0] for s in sql].count("SAVEPOINT") == 1
+    assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 1
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_due) == (InvoiceStatus.PARTIALLY_PAID, Decimal("6000.00"))
+
+
+def test_payment_record_locked_takes_only_this_accounts_invoices(invoice):
+    with pytest.raises(ValidationError):
+        billing.payment_record_locked(
+            account=AccountFactory(), method="check", amount=Decimal("10"), allocations={invoice: Decimal("10")}
+        )
+    assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payment_record_locked_needs_the_transaction_of_the_lock():
+    invoice = billing.invoice_create(account=AccountFactory(), number="1", lines=SEED_LINES, due_date=date(2022, 9, 26))
+    with pytest.raises(TransactionManagementError):
+        billing.payment_record_locked(
+            account=invoice.account, method="check", amount=Decimal("10"), allocations={invoice: Decimal("10")}
+        )
+    assert not Payment.objects.exists()
+
+
+def test_issuing_a_draft_stores_its_status_and_issue_time(db):
+    draft = billing.invoice_create(
+        account=AccountFactory(), number="D-1", lines=SEED_LINES, due_date=date(2022, 9, 26), status="draft"
+    )
+    assert draft.issued_at is None
+    billing.invoice_issue(invoice=draft)
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.OPEN and draft.issued_at is not None and draft.amount_due == Decimal("6100")
 
 
 def test_fee_line_and_credit_memo(invoice):

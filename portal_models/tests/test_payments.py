@@ -8,9 +8,21 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from portal_models.models import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod, StripeEvent
+from portal_models.models import (
+    Account,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    SecurityEvent,
+    SecurityEventType,
+    StripeEvent,
+)
 from portal_models.services import billing
 from portal_models.services import payments as svc
 from portal_models.tests.factories import AccountFactory, LoginContactFactory, TenantFactory
@@ -183,6 +195,86 @@ class TestWebhook:
         assert queued.args_kwargs["args"] == [payment.pk]
         assert svc.payment_receipt_task.call(payment.pk) == 1
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
+
+    def test_one_event_takes_fifteen_statements_in_one_atomic_block(
+        self, client, localstripe, customer_a, django_capture_on_commit_callbacks
+    ):
+        """payment_intent.succeeded without a fee: the event row; the PaymentIntent's payment (none), the account,
+        the invoices locked once, the payer; the payment, one data_version bump, its allocation; the invoice's
+        lines, its credit and payment sums in one query, its update; the audit event; the event's payment. All in
+        the event's own atomic block (a savepoint here, as the test runs in a transaction; BEGIN/COMMIT in
+        production, then the receipt task's row), without a savepoint of payment_record's."""
+        invoice = make_invoice(customer_a.account, "20001", amount=Decimal("400.00"))
+        start = start_payment(localstripe, invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        version = Account.objects.get(pk=customer_a.account_id).data_version
+        with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+            assert localstripe.deliver(client, event).status_code == 200
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) == 15, "\n".join(sql)
+        assert [s.split(" ")[0] for s in sql].count("SAVEPOINT") == 1
+        assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 1
+        assert sum(s.startswith('SELECT "portal_models_invoice"') for s in sql) == 1  # the lock
+        assert Account.objects.get(pk=customer_a.account_id).data_version > version
+        invoice.refresh_from_db()
+        assert (invoice.status, invoice.amount_paid, invoice.amount_due) == (InvoiceStatus.PAID, Decimal("400"), 0)
+        # the receipt is a task enqueued once the transaction commits, never before
+        assert mail.outbox == [] and len(callbacks) == 2  # the receipt, and detaching the card not to be saved
+        for callback in callbacks:
+            callback()
+        assert len(mail.outbox) == 1 and "400.00" in mail.outbox[0].body
+
+    def test_an_event_with_a_fee_line_bumps_the_cache_version_once_per_saved_row(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
+    ):
+        """The fee line is stored with its line total and bumps the account's data_version (the invoice's new
+        totals are written in the same transaction); the payment bumps it once more."""
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
+            assert localstripe.deliver(client, event).status_code == 200
+        sql = [q["sql"] for q in queries.captured_queries]
+        assert len(sql) == 21, "\n".join(sql)
+        assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 2
+        assert not any(s.startswith('UPDATE "portal_models_invoiceline"') for s in sql)
+        assert seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE).line_total == Decimal("183.00")
+
+    def test_a_replayed_event_writes_nothing(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks
+    ):
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert localstripe.deliver(client, event).status_code == 200
+        version = Account.objects.get(pk=seed_invoice.account_id).data_version
+        with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
+            assert localstripe.deliver(client, event).status_code == 200
+        writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert len(writes) == 1 and writes[0].startswith('INSERT INTO "portal_models_stripeevent"')  # refused
+        assert callbacks == [] and len(mail.outbox) == 1
+        assert Account.objects.get(pk=seed_invoice.account_id).data_version == version  # the caches stay valid
+        assert Payment.objects.count() == StripeEvent.objects.count() == 1
+        assert SecurityEvent.objects.filter(event=SecurityEventType.PAYMENT_RECORDED).count() == 1
+
+    @pytest.mark.parametrize(
+        "backend", ["django_tasks.backends.immediate.ImmediateBackend", "django_tasks_db.DatabaseBackend"]
+    )
+    def test_no_receipt_when_the_transaction_rolls_back(
+        self, localstripe, seed_invoice, django_capture_on_commit_callbacks, settings, backend
+    ):
+        from django_tasks_db.models import DBTaskResult
+
+        start = start_payment(localstripe, seed_invoice)
+        obj = localstripe.event("payment_intent.succeeded", start.intent.id)["data"]["object"]
+        settings.TASKS = {"default": {"BACKEND": backend}}
+        receipts = DBTaskResult.objects.filter(task_path="portal_models.services.payments.payment_receipt_task")
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            with pytest.raises(RuntimeError), transaction.atomic():
+                assert svc.payment_record_from_intent(obj).status == Payment.Status.SUCCEEDED
+                assert mail.outbox == [] and not receipts.exists()  # not before the commit
+                raise RuntimeError("something failed after the payment was recorded")
+        assert callbacks == [] and mail.outbox == [] and not receipts.exists()
+        assert_unchanged(seed_invoice)
 
     def test_a_tampered_amount_is_recorded_for_review_without_fee(self, client, localstripe, seed_invoice):
         start = start_payment(localstripe, seed_invoice)

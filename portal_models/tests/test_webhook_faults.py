@@ -80,6 +80,16 @@ class TestSignature:
         assert post(client, payload, sign(payload, localstripe.webhook_secret, recent)).status_code == 200
         assert Payment.objects.count() == 1
 
+    def test_a_thin_event_or_a_body_that_is_not_an_event_is_400(self, client, localstripe, succeeded):
+        before = snapshot()
+        now = int(time.time())
+        for body in ({**succeeded, "object": "v2.core.event"}, [succeeded], "evt"):
+            payload = json.dumps(body).encode()
+            assert post(client, payload, sign(payload, localstripe.webhook_secret, now)).status_code == 400, body
+        payload = b"{not json"
+        assert post(client, payload, sign(payload, localstripe.webhook_secret, now)).status_code == 400
+        assert snapshot() == before
+
     def test_only_post(self, client, db):
         assert client.get("/stripe/webhook/").status_code == 405
 
