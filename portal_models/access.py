@@ -54,9 +54,9 @@ def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
     """The contacts through which ``user`` may sign in on ``tenant``'s portal."""
     if not user.is_authenticated or not user.is_active:
         return Contact.objects.none()
-    # Contact.objects.with_login() for a user already known to be active: no join to the user table.
-    return (
-        Contact.objects.filter(user_id=user.pk, can_login=True, account__tenant_id=tenant.pk, account__is_active=True)
+    return (  # with_login() for a user already known to be active: no join to the user table
+        Contact.objects.login_rights()
+        .filter(user_id=user.pk, account__tenant_id=tenant.pk)
         .select_related("account")
         .order_by("account__name", "pk")
     )

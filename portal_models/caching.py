@@ -70,20 +70,15 @@ def fragment_key(portal, page) -> str:
     """
     from django.utils import timezone, translation
 
-    from .access import PortalPermission
-
-    contact = portal.contact
-    rights = "".join("1" if portal.has(p) else "0" for p in PortalPermission.ALL)
     published = page.last_published_at.timestamp() if page.last_published_at else ""
-    parts = (
+    return _digest(
         version_key(account=portal.account, tenant=portal.tenant),
         portal.account.name,
-        f"c{contact.pk}.{rights}",
+        _contact_rights(portal),
         f"p{page.pk}.{published}",
         translation.get_language(),
         timezone.localdate().isoformat(),
     )
-    return hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:40]
 
 
 def header_key(portal, request, current: str | None) -> str:
@@ -95,11 +90,8 @@ def header_key(portal, request, current: str | None) -> str:
     """
     from django.utils import translation
 
-    from .access import PortalPermission
-
     user = portal.user
-    rights = "".join("1" if portal.has(p) else "0" for p in PortalPermission.ALL)
-    parts = (
+    return _digest(
         routing_version(request),
         translation.get_language(),
         f"u{user.pk}",
@@ -107,10 +99,19 @@ def header_key(portal, request, current: str | None) -> str:
         user.last_name,
         user.email,
         user.theme,
-        f"c{portal.contact.pk}.{rights}",
+        _contact_rights(portal),
         current or "",
         *(f"{version_key(account=c.account, tenant=portal.tenant)}|{c.account.name}" for c in portal.contacts),
     )
+
+
+def _contact_rights(portal) -> str:
+    from .access import PortalPermission
+
+    return f"c{portal.contact.pk}." + "".join("1" if portal.has(p) else "0" for p in PortalPermission.ALL)
+
+
+def _digest(*parts) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:40]
 
 

@@ -16,14 +16,13 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 from django.utils.html import escape
 
-TTL = 300  # seconds; entries of old versions expire unused
+from portal_models import caching
 
 
 @lru_cache
@@ -50,11 +49,7 @@ def fill(html: str, request) -> str:
 
 def cached(key: str, render: Callable[[], str]) -> str:
     """The HTML cached under ``key`` (holes unfilled), rendered by ``render()`` when missing."""
-    html = cache.get(key)
-    if html is None:
-        html = str(render())
-        cache.set(key, html, TTL)
-    return html
+    return caching.cached(key, lambda: str(render()))
 
 
 def page_cacheable(request) -> bool:

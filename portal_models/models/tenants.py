@@ -155,8 +155,12 @@ class Account(DataVersioned):
 
 
 class ContactQuerySet(models.QuerySet):
+    def login_rights(self):
+        """Contacts allowed to sign in, as far as the contact and its account decide (not their user)."""
+        return self.filter(can_login=True, account__is_active=True)
+
     def with_login(self):
-        return self.filter(can_login=True, user__isnull=False, user__is_active=True, account__is_active=True)
+        return self.login_rights().filter(user__isnull=False, user__is_active=True)
 
 
 class Contact(models.Model):

@@ -194,22 +194,15 @@ def allocate_oldest_first(*, invoices: Iterable[Invoice], amount: Decimal) -> di
 def payment_record(
     *,
     account: Account,
-    method: str,
     amount: Decimal,
     invoices: Iterable[Invoice] | None = None,
     allocations: Mapping[Invoice, Decimal] | None = None,
-    received_at=None,
-    reference: str = "",
-    payer_name: str = "",
-    payer: User | None = None,
-    recorded_by: User | None = None,
-    status: str = Payment.Status.SUCCEEDED,
-    notes: str = "",
-    **extra,
+    **fields,
 ) -> Payment:
     """Record a payment and allocate it to invoices of the same account (explicitly, or oldest first).
 
-    Invoices are locked (``select_for_update``) so two payments cannot both pay the same amount due.
+    Invoices are locked (``select_for_update``) so two payments cannot both pay the same amount due. ``fields``
+    (``method``, ``payer``, ``reference``, ...) are those of :func:`payment_record_locked`.
     """
     amount = payment_amount_check(account=account, amount=amount)
     if allocations is not None:
@@ -225,20 +218,7 @@ def payment_record(
         plan = {locked[inv.pk]: part for inv, part in allocations.items()}
     else:
         plan = allocate_oldest_first(invoices=locked.values(), amount=amount)
-    return payment_record_locked(
-        account=account,
-        method=method,
-        amount=amount,
-        allocations=plan,
-        received_at=received_at,
-        reference=reference,
-        payer_name=payer_name,
-        payer=payer,
-        recorded_by=recorded_by,
-        status=status,
-        notes=notes,
-        **extra,
-    )
+    return payment_record_locked(account=account, amount=amount, allocations=plan, **fields)
 
 
 def payment_amount_check(*, account: Account, amount: Decimal) -> Decimal:
