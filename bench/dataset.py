@@ -492,7 +492,7 @@ def webhook_check(out: str) -> None:
     result = {
         "recorded": recorded,
         "events": events.count(),
-        "events_with_payment": events.filter(payment__isnull=False).count(),
+        "events_with_payment": events.filter(payment_intent_id__in=payments.values("stripe_payment_intent_id")).count(),
         "invoices_paid": paid,
         "duplicate_intents": duplicate_intents,
         "invoices_paid_twice": over_allocated,

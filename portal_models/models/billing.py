@@ -198,6 +198,13 @@ class Payment(models.Model):
     def __str__(self):
         return f"Payment #{self.pk} {self.amount} {self.currency}"
 
+    @property
+    def stripe_events(self) -> models.QuerySet:
+        """The webhook events of this payment's PaymentIntent (none for a payment staff recorded)."""
+        if not self.stripe_payment_intent_id:
+            return StripeEvent.objects.none()
+        return StripeEvent.objects.filter(payment_intent_id=self.stripe_payment_intent_id)
+
 
 class PaymentAllocation(models.Model):
     wagtail_reference_index_ignore = True  # see Invoice
@@ -248,7 +255,9 @@ class StripeEvent(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
-    payment = models.ForeignKey(Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    # The PaymentIntent the event is about (the intent itself, or a charge's intent): a payment's events are
+    # those of its intent (Payment.stripe_events), so recording one needs no second write to link them.
+    payment_intent_id = models.CharField(max_length=100, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at"]

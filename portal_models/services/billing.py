@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Func, Subquery
+from django.db.models import Func, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,10 +45,9 @@ def invoice_totals(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) 
     cur = invoice.currency
     lines = invoice.lines.all() if lines is None else lines
     subtotal = sum((quantize(line.quantity * line.unit_price, cur) for line in lines), ZERO)
-    counted = PaymentAllocation.objects.filter(invoice=invoice.pk, payment__status__in=COUNTED_PAYMENT_STATUSES)
     sums = (
         Invoice.objects.filter(pk=invoice.pk)
-        .values(credits=_sum_of(CreditMemo.objects.filter(invoice=invoice.pk)), paid=_sum_of(counted))
+        .values(credits=_sum_of(CreditMemo.objects.filter(invoice=invoice.pk)), paid=_sum_of(_counted(invoice)))
         .get()
     )
     credits = sums["credits"] or ZERO
@@ -58,16 +57,24 @@ def invoice_totals(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) 
     return InvoiceTotals(subtotal, quantize(credits, cur), total, quantize(paid, cur), due)
 
 
+def _counted(invoice: Invoice):
+    """The allocations that count as paid on ``invoice``."""
+    return PaymentAllocation.objects.filter(invoice=invoice.pk, payment__status__in=COUNTED_PAYMENT_STATUSES)
+
+
 def _sum_of(rows) -> Subquery:
     """SUM(amount) of ``rows`` as a scalar subquery (both sums of :func:`invoice_totals` in one query)."""
     return Subquery(rows.order_by().values(s=Func("amount", function="SUM")))
 
 
-# What invoice_recalculate derives and stores.
+# What invoice_recalculate derives and stores; with payments_only, only the last four.
 TOTALS_FIELDS = ("subtotal", "credit_total", "total", "amount_paid", "amount_due", "status", "updated_at")
+PAYMENT_TOTALS_FIELDS = TOTALS_FIELDS[3:]
 
 
-def invoice_recalculate(*, invoice: Invoice, fields: Iterable[str] = (), account_bumped: bool = False) -> Invoice:
+def invoice_recalculate(
+    *, invoice: Invoice, fields: Iterable[str] = (), account_bumped: bool = False, payments_only: bool = False
+) -> Invoice:
     """Store line totals, invoice totals and the derived status (drafts and voids keep theirs).
 
     Writes the derived fields (:data:`TOTALS_FIELDS`) and ``fields``, other fields the caller set on ``invoice``.
@@ -75,19 +82,30 @@ def invoice_recalculate(*, invoice: Invoice, fields: Iterable[str] = (), account
     transaction (a row of the account was just saved: the Payment in :func:`payment_record_locked`, the fee line
     in :func:`invoice_add_fee_line`), so the invoice is written with a queryset update, which sends no
     ``post_save`` and so no second bump of the same counter.
+    ``payments_only``: only the invoice's payments changed (an allocation was added); its lines and credit memos
+    did not, so its stored total stands and only what is paid, what is due and the status are derived again,
+    from one query (:data:`PAYMENT_TOTALS_FIELDS`). ``invoice`` must be the row locked in this transaction.
     """
     if account_bumped and not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("account_bumped is only true inside the bump's transaction.")
-    lines = list(invoice.lines.order_by())  # in no particular order (no sort)
-    for line in lines:
-        expected = quantize(line.quantity * line.unit_price, invoice.currency)
-        if line.line_total != expected:
-            line.line_total = expected
-            line.save(update_fields=["line_total"])
-    totals = invoice_totals(invoice=invoice, lines=lines)
-    invoice.subtotal = totals.subtotal
-    invoice.credit_total = totals.credit_total
-    invoice.total = totals.total
+    if payments_only:
+        paid = quantize(_counted(invoice).aggregate(s=Sum("amount"))["s"] or ZERO, invoice.currency)
+        totals = InvoiceTotals(
+            invoice.subtotal, invoice.credit_total, invoice.total, paid, max(invoice.total - paid, ZERO)
+        )
+        derived = PAYMENT_TOTALS_FIELDS
+    else:
+        lines = list(invoice.lines.order_by())  # in no particular order (no sort)
+        for line in lines:
+            expected = quantize(line.quantity * line.unit_price, invoice.currency)
+            if line.line_total != expected:
+                line.line_total = expected
+                line.save(update_fields=["line_total"])
+        totals = invoice_totals(invoice=invoice, lines=lines)
+        invoice.subtotal = totals.subtotal
+        invoice.credit_total = totals.credit_total
+        invoice.total = totals.total
+        derived = TOTALS_FIELDS
     invoice.amount_paid = totals.amount_paid
     invoice.amount_due = totals.amount_due
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
@@ -98,7 +116,7 @@ def invoice_recalculate(*, invoice: Invoice, fields: Iterable[str] = (), account
         else:
             invoice.status = InvoiceStatus.OPEN
     invoice.updated_at = timezone.now()
-    update_fields = [*TOTALS_FIELDS, *(name for name in fields if name not in TOTALS_FIELDS)]
+    update_fields = [*derived, *(name for name in fields if name not in derived)]
     if account_bumped:
         Invoice.objects.filter(pk=invoice.pk).update(**{name: getattr(invoice, name) for name in update_fields})
     else:
@@ -288,8 +306,8 @@ def payment_record_locked(
     PaymentAllocation.objects.bulk_create(
         PaymentAllocation(payment=payment, invoice=inv, amount=part) for inv, part in plan.items()
     )
-    for inv in plan:
-        invoice_recalculate(invoice=inv, account_bumped=True)
+    for inv in plan:  # only allocations were added to the locked invoices
+        invoice_recalculate(invoice=inv, account_bumped=True, payments_only=True)
     security_event_record(
         event=SecurityEventType.PAYMENT_RECORDED,
         account=account,

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from portal_models.models import (
 )
 from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
+from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
 from .billing import invoice_add_fee_line, invoice_recalculate, invoices_lock, payment_record_locked
@@ -381,22 +381,29 @@ def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
         return None
     try:
         with transaction.atomic():
-            record = StripeEvent.objects.create(event_id=event.id, type=event.type, payload=event.payload)
-            record.payment = handler(event.object)
-            record.processed_at = timezone.now()
-            StripeEvent.objects.filter(pk=record.pk).update(payment=record.payment, processed_at=record.processed_at)
+            record = StripeEvent.objects.create(
+                event_id=event.id,
+                type=event.type,
+                payload=event.payload,
+                payment_intent_id=_event_intent_id(event.object),
+                processed_at=timezone.now(),  # by the handler below, in the same transaction
+            )
+            handler(event.object)
             return record
     except IntegrityError:  # the same event (or the same PaymentIntent) is being or was recorded
         return None
 
 
+def _event_intent_id(obj: dict) -> str:
+    """The PaymentIntent an event's object is, or belongs to (a charge's)."""
+    intent = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
+    return (intent.get("id", "") if isinstance(intent, dict) else intent or "")[:100]
+
+
 def payment_record_from_intent(obj: dict) -> Payment | None:
     """Create the Payment of a succeeded PaymentIntent, with its allocations and fee lines (idempotent)."""
     intent_id = obj["id"]
-    try:
-        existing = Payment.objects.select_for_update().get(stripe_payment_intent_id=intent_id)
-    except Payment.DoesNotExist:
-        existing = None
+    existing = _intent_payment(intent_id)
     if existing is not None and existing.status != Payment.Status.FAILED:
         return existing
     meta = obj.get("metadata") or {}
@@ -439,9 +446,7 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
             if take > ZERO:
                 allocations[inv] = take
                 remaining -= take
-    events = []
     if existing is not None:  # a failed attempt on the same intent that later succeeded
-        events = list(existing.events.values_list("pk", flat=True))
         existing.delete()
     payment = payment_record_locked(  # in the caller's transaction, on the invoices locked above
         account=account,
@@ -457,13 +462,17 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
         stripe_payment_intent_id=intent_id,
         stripe_charge_id=gateway.intent_charge_id(obj),
     )
-    if events:
-        StripeEvent.objects.filter(pk__in=events).update(payment=payment)
     _detach_unsaved_after_commit(obj)
-    # Email off the request, and only once the payment is committed (the test settings' immediate backend
-    # runs a task as soon as it is enqueued).
-    transaction.on_commit(partial(payment_receipt_task.enqueue, payment.pk))
+    enqueue_on_commit(payment_receipt_task, payment.pk)  # the email is sent off the request, once committed
     return payment
+
+
+def _intent_payment(intent_id: str) -> Payment | None:
+    """The payment already recorded for a PaymentIntent, locked. Only its status and account are read (a payment
+    row is wide and this runs for every event); the account is what deleting a failed attempt needs."""
+    return (
+        Payment.objects.select_for_update().only("status", "account").filter(stripe_payment_intent_id=intent_id).first()
+    )
 
 
 def _intent_account(obj: dict) -> Account | None:
@@ -503,7 +512,7 @@ def _detach_unsaved_after_commit(obj: dict) -> None:
 
 def payment_failure_record(obj: dict) -> Payment | None:
     intent_id = obj["id"]
-    existing = Payment.objects.select_for_update().filter(stripe_payment_intent_id=intent_id).first()
+    existing = _intent_payment(intent_id)
     if existing is not None:
         return existing  # already recorded (a success is never downgraded by a late failure)
     meta = obj.get("metadata") or {}

@@ -162,7 +162,7 @@ class TestWebhook:
             Payment.Status.SUCCEEDED,
         )
         assert (payment.card_last4, payment.payer_name) == ("4242", "John Doe")
-        assert StripeEvent.objects.get().payment == payment
+        assert list(payment.stripe_events) == [StripeEvent.objects.get()]
         seed_invoice.refresh_from_db()
         assert seed_invoice.status == InvoiceStatus.PAID
         assert (seed_invoice.total, seed_invoice.amount_paid, seed_invoice.amount_due) == (
@@ -187,23 +187,27 @@ class TestWebhook:
         assert default_task_backend.alias == "default"
         start = start_payment(localstripe, seed_invoice)
         event = localstripe.event("payment_intent.succeeded", start.intent.id)
-        with django_capture_on_commit_callbacks(execute=True):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
             assert localstripe.deliver(client, event).status_code == 200
         payment = Payment.objects.get()
         assert mail.outbox == []
+        # the receipt's row was written in the payment's transaction, not after it: the one callback left
+        # detaches the card the customer did not ask to save
+        assert len(callbacks) == 1
         queued = DBTaskResult.objects.get(task_path="portal_models.services.payments.payment_receipt_task")
         assert queued.args_kwargs["args"] == [payment.pk]
         assert svc.payment_receipt_task.call(payment.pk) == 1
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
 
-    def test_one_event_takes_fifteen_statements_in_one_atomic_block(
+    def test_one_event_takes_thirteen_statements_in_one_atomic_block(
         self, client, localstripe, customer_a, django_capture_on_commit_callbacks
     ):
-        """payment_intent.succeeded without a fee: the event row; the PaymentIntent's payment (none), the account,
-        the invoices locked once, the payer; the payment, one data_version bump, its allocation; the invoice's
-        lines, its credit and payment sums in one query, its update; the audit event; the event's payment. All in
-        the event's own atomic block (a savepoint here, as the test runs in a transaction; BEGIN/COMMIT in
-        production, then the receipt task's row), without a savepoint of payment_record's."""
+        """payment_intent.succeeded without a fee: the event row (naming its intent, so no second write links it
+        to the payment); the PaymentIntent's payment (none), the account, the invoices locked once, the payer; the
+        payment, one data_version bump, its allocation; the invoice's payment sum (its lines and credits did not
+        change), its update; the audit event. All in the event's own atomic block (a savepoint here, as the test
+        runs in a transaction; BEGIN/COMMIT in production, with the receipt task's row before the COMMIT), without
+        a savepoint of payment_record's."""
         invoice = make_invoice(customer_a.account, "20001", amount=Decimal("400.00"))
         start = start_payment(localstripe, invoice)
         event = localstripe.event("payment_intent.succeeded", start.intent.id)
@@ -211,7 +215,9 @@ class TestWebhook:
         with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 15, "\n".join(sql)
+        assert len(sql) == 13, "\n".join(sql)
+        assert not any(s.startswith('UPDATE "portal_models_stripeevent"') for s in sql)
+        assert not any('"portal_models_invoiceline"' in s for s in sql)
         assert [s.split(" ")[0] for s in sql].count("SAVEPOINT") == 1
         assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 1
         assert sum(s.startswith('SELECT "portal_models_invoice"') for s in sql) == 1  # the lock
@@ -234,7 +240,7 @@ class TestWebhook:
         with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 21, "\n".join(sql)
+        assert len(sql) == 19, "\n".join(sql)
         assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 2
         assert not any(s.startswith('UPDATE "portal_models_invoiceline"') for s in sql)
         assert seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE).line_total == Decimal("183.00")
@@ -271,7 +277,9 @@ class TestWebhook:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
                 assert svc.payment_record_from_intent(obj).status == Payment.Status.SUCCEEDED
-                assert mail.outbox == [] and not receipts.exists()  # not before the commit
+                assert mail.outbox == []  # not before the commit
+                # the database queue's row is part of the transaction; the immediate backend waits for the commit
+                assert receipts.exists() == backend.endswith("DatabaseBackend")
                 raise RuntimeError("something failed after the payment was recorded")
         assert callbacks == [] and mail.outbox == [] and not receipts.exists()
         assert_unchanged(seed_invoice)
@@ -464,3 +472,27 @@ class TestAutopay:
         assert invoice.status == InvoiceStatus.PAID
         assert svc.autopay_charge_due().charged == []
         assert Payment.objects.count() == 1
+
+
+def test_migration_names_the_intent_of_events_stored_before_it(db):
+    """0014 fills in the PaymentIntent of every stored event from its payload: an intent's own events, a charge's
+    by its intent, nothing for other objects."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("portal_models.migrations.0014_stripe_event_intent")
+
+    def stored(n, obj):
+        return StripeEvent.objects.create(event_id=f"evt_old_{n}", type="x", payload={"data": {"object": obj}})
+
+    events = [
+        stored(1, {"id": "pi_1", "object": "payment_intent"}),
+        stored(2, {"id": "ch_1", "object": "charge", "payment_intent": "pi_1"}),
+        stored(3, {"id": "ch_2", "object": "charge", "payment_intent": {"id": "pi_2"}}),
+        stored(4, {"id": "cus_1", "object": "customer"}),
+    ]
+    migration.fill_intents(apps, None)
+    assert [StripeEvent.objects.get(pk=e.pk).payment_intent_id for e in events] == ["pi_1", "pi_1", "pi_2", ""]
+    # and the migration's reading of a payload is the webhook's
+    assert [svc._event_intent_id(e.payload["data"]["object"]) for e in events] == ["pi_1", "pi_1", "pi_2", ""]

@@ -128,6 +128,39 @@ class TestReplayAndOrder:
         invoice.refresh_from_db()
         assert invoice.status == InvoiceStatus.PAID
 
+    def test_failure_then_success_of_one_intent_is_one_payment_with_all_its_events(
+        self, client, localstripe, succeeded, invoice
+    ):
+        """A card declined, then the same PaymentIntent paid with another card, then partly refunded: one payment,
+        and its page lists the three events of its intent (none of another intent)."""
+        intent = succeeded["data"]["object"]["id"]
+        failed = json.loads(json.dumps(succeeded))
+        failed.update(id="evt_declined_first", type="payment_intent.payment_failed")
+        failed["data"]["object"].update(status="requires_payment_method", last_payment_error={"code": "card_declined"})
+        assert localstripe.deliver(client, failed).status_code == 200
+        assert Payment.objects.get().status == Payment.Status.FAILED
+        assert localstripe.deliver(client, succeeded).status_code == 200
+        refund = {
+            "id": "evt_refund_part",
+            "object": "event",
+            "type": "charge.refunded",
+            "data": {"object": {"id": "ch_1", "object": "charge", "payment_intent": intent, "amount_refunded": 100}},
+        }
+        assert localstripe.deliver(client, refund).status_code == 200
+        other = start_payment(localstripe, make_invoice(invoice.account, "10021", amount=Decimal("10.00")))
+        other_event = localstripe.event("payment_intent.succeeded", other.intent.id)
+        assert localstripe.deliver(client, other_event).status_code == 200
+        payment = Payment.objects.get(stripe_payment_intent_id=intent)
+        assert (payment.status, payment.refunded_amount) == (Payment.Status.PARTIALLY_REFUNDED, Decimal("1.00"))
+        assert sorted(payment.stripe_events.values_list("event_id", "type")) == sorted(
+            [
+                ("evt_declined_first", "payment_intent.payment_failed"),
+                (succeeded["id"], "payment_intent.succeeded"),
+                ("evt_refund_part", "charge.refunded"),
+            ]
+        )
+        assert not Payment(stripe_payment_intent_id=None).stripe_events.exists()  # recorded by staff: none
+
     def test_success_for_an_invoice_paid_meanwhile_is_kept_for_review(self, client, localstripe, invoice):
         """Two tabs: two charges for the same invoice. The second is recorded (money was taken) but pays nothing."""
         first = start_payment(localstripe, invoice, nonce="tab-1")
