@@ -66,19 +66,24 @@ class PortalRootPage(LocalizedPortalPageMixin, Page):
         """Find the tenant's portal in the routing cache, else in one query (page, portal fields, tenant and logo)
         instead of Wagtail's three."""
         if path_components:
-            slug = path_components[0]
-            home = routing_cache.cached(
-                routing_version(request),
-                ("home", self.pk, slug),
-                lambda: (
-                    PortalHomePage.objects.child_of(self).select_related("tenant", "logo", "favicon").filter(slug=slug)
-                ).first(),
-            )
+            home = self.portal_for_slug(request, path_components[0])
             if home is not None:
-                home._cached_parent_obj = self
-                routing_cache.remember_version(home, request)
                 return home.route(request, path_components[1:])
         return super().route(request, path_components)
+
+    def portal_for_slug(self, request, slug: str) -> "PortalHomePage | None":
+        """The tenant portal at ``/<slug>/`` below this directory (any status; routing checks it is live)."""
+        home = routing_cache.cached(
+            routing_version(request),
+            ("home", self.pk, slug),
+            lambda: (
+                PortalHomePage.objects.child_of(self).select_related("tenant", "logo", "favicon").filter(slug=slug)
+            ).first(),
+        )
+        if home is not None:
+            home._cached_parent_obj = self
+            routing_cache.remember_version(home, request)
+        return home
 
 
 class PortalHomePage(
@@ -225,6 +230,19 @@ class PortalHomePage(
         if self.pk not in urls:
             urls[self.pk] = super().get_url(request)
         return urls[self.pk]
+
+
+def portal_home_for_path(request) -> "PortalHomePage | None":
+    """The live tenant portal a request's path is under (its site's root, or ``/<slug>/`` below the portal
+    directory), from the routing cache; None outside any portal."""
+    site = routing_cache.site_for_request(request)
+    root = site.root_page if site is not None else None
+    if isinstance(root, PortalRootPage):
+        slug = request.path_info.strip("/").split("/", 1)[0]
+        root = root.portal_for_slug(request, slug) if slug else None
+    if isinstance(root, PortalHomePage) and root.live and root.tenant_id is not None:
+        return root
+    return None
 
 
 def portal_home_of(page: Page) -> "PortalHomePage":

@@ -18,6 +18,8 @@ def page_of(request, items, *, per_page: int, count: int | None = None):
     paginator = Paginator(items, per_page) if count is None else KnownCountPaginator(items, per_page, count=count)
     raw = request.GET.get("page", "1")
     page = paginator.get_page(raw)
+    # first, last and the neighbours of the current page, "…" between (Django's elided range)
+    page.elided_range = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
     if str(page.number) != raw and "page" in request.GET:
         messages.info(request, _("There is no page “%(page)s”; showing page %(n)s.") % {"page": raw, "n": page.number})
     return page

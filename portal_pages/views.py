@@ -1,11 +1,13 @@
 """Views that wrap third-party flows in the tenant's branding, and the page view."""
 
+from django.shortcuts import render
 from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
 from two_factor.views import LoginView
 from wagtail.views import serve as wagtail_serve
 
 from . import routing_cache
 from .forms import PortalAuthenticationForm
+from .models import portal_home_for_path
 
 
 def serve_page(request, path):
@@ -60,3 +62,13 @@ class PortalLoginView(LoginView):
         content = self.page.localized_content(self.request)
         context.update({"page": content, "self": content, "portal_home": self.home, "tenant": self.home.tenant})
         return context
+
+
+def page_not_found(request, exception):
+    """The 404 page (``handler404``). On a tenant's portal it is branded and leads back to the portal; what was
+    not found, and why, is never told (another account's invoice is as unknown as one that never existed)."""
+    home = portal_home_for_path(request)
+    if home is None:
+        return render(request, "404.html", status=404)
+    context = {"portal_home": home, "tenant": home.tenant, "page": home}
+    return render(request, "theme/portal/404.html", context, status=404)

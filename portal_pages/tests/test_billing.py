@@ -177,8 +177,31 @@ class TestInvoiceList:
 
     def test_pagination(self, signed_in_client, customer_a):
         bulk_invoices(customer_a.account, 45)
+        html = signed_in_client.get("/acme/invoices/?status=&page=2").content.decode()
+        assert "45 items · page 2 of 3" in html
+        assert '<span class="pagination__page is-current" aria-current="page">2</span>' in html
+        for n in (1, 3):  # numbered links keep the filters
+            assert f'href="?status=&page={n}" aria-label="Page {n}">{n}</a>' in html
         html = signed_in_client.get("/acme/invoices/?page=3").content.decode()
-        assert "45 items · page 3 of 3" in html
+        assert "45 items · page 3 of 3" in html and 'rel="next"' not in html
+
+
+def test_page_links_elide_the_middle_of_a_long_list(rf):
+    """First and last page, the current page's neighbours, "…" between; page numbers stay plain in links."""
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from portal_pages.pagination import page_of
+
+    def page(number):
+        request = rf.get("/", {"page": number})
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        return page_of(request, list(range(3000)), per_page=10)
+
+    gap = page("1").paginator.ELLIPSIS
+    assert page("15").elided_range == [1, gap, 14, 15, 16, gap, 300]
+    assert page("1").elided_range == [1, 2, gap, 300]
+    assert page("300").elided_range == [1, gap, 299, 300]
 
     def test_export_filtered_csv(self, signed_in_client, customer_a, invoice_a):
         bulk_invoices(customer_a.account, 3)

@@ -153,3 +153,25 @@ class TestStaffAdmin:
         )
         client.post("/account/login/", {"login_view-current_step": "token", "token-otp_token": code_for(device)})
         assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "line"),
+    [
+        ("en", "Your sign-in code", "Your sign-in code is:"),
+        ("es", "Su código de inicio de sesión", "Su código de inicio de sesión es:"),
+    ],
+)
+def test_the_emailed_sign_in_code_speaks_the_language_of_the_screen(customer_a, language, subject, line):
+    """django-otp's e-mail device renders our subject and body in the language active when the code is asked."""
+    from django.core import mail
+    from django.utils import translation
+    from django_otp.plugins.otp_email.models import EmailDevice
+
+    device = EmailDevice.objects.create(user=customer_a.user, name="default", confirmed=True)
+    with translation.override(language):
+        device.generate_challenge()
+    (message,) = mail.outbox
+    device.refresh_from_db()
+    assert message.subject == subject and message.to == [customer_a.user.email]
+    assert line in message.body and device.token in message.body

@@ -32,7 +32,7 @@ PRODUCTION_ENV = {
 }
 
 
-def production(*args, without: str | None = None) -> subprocess.CompletedProcess:
+def production(*args, without: str | None = None, extra: dict | None = None) -> subprocess.CompletedProcess:
     # a clean environment: nothing of this test run (the browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE)
     env = {
         k: v
@@ -40,6 +40,7 @@ def production(*args, without: str | None = None) -> subprocess.CompletedProcess
         if k not in PRODUCTION_ENV and not k.startswith(("AWS_", "DJANGO_", "STRIPE_", "PYTEST"))
     }
     env.update({k: v for k, v in PRODUCTION_ENV.items() if k != without})
+    env.update(extra or {})
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -54,6 +55,15 @@ def test_production_passes_the_deploy_check():
     result = production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_each_release_has_its_own_keys_in_the_shared_cache():
+    """Rendered pages are cached: after a deploy, the shared cache must not serve the previous release's HTML."""
+    read = "import sys; sys.path.insert(0, 'site'); import config.settings.production as s; print(s.CACHES['default'])"
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/1", "RELEASE": "4f2a9c1"}
+    result = production("-c", read, extra=env)
+    assert result.returncode == 0, result.stderr
+    assert "'KEY_PREFIX': '4f2a9c1'" in result.stdout and "RedisCache" in result.stdout
 
 
 def csp(response) -> dict[str, list[str]]:

@@ -11,6 +11,8 @@ from portal_pages.views import serve_page
 
 from .health import healthz
 
+handler404 = "portal_pages.views.page_not_found"  # branded on a tenant's portal
+
 urlpatterns = [
     # Staff sign in to the Wagtail admin through the two-factor login.
     path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),

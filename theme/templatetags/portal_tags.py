@@ -13,7 +13,7 @@ register = template.Library()
 def brand_style(context, home):
     """CSS custom properties carrying a tenant's branding, with text shades that reach WCAG AA (light and dark),
     in a ``<style>`` carrying the request's CSP nonce."""
-    if home is None:
+    if not home:  # None, or missing from the context (a page outside any portal)
         return ""
     request = context.get("request")
     nonce = context.get("csp_nonce") or (getattr(request, "csp_nonce", "") if request is not None else "")

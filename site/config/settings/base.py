@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
@@ -168,7 +169,9 @@ TWO_FACTOR_SMS_GATEWAY = "two_factor.gateways.fake.Fake"
 TWO_FACTOR_CALL_GATEWAY = "two_factor.gateways.fake.Fake"
 TWO_FACTOR_REMEMBER_COOKIE_AGE = 60 * 60 * 24 * 30
 OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
-OTP_EMAIL_SUBJECT = "Your sign-in code"
+# In the language of the screen the code was asked from (django-otp renders both when it sends the code).
+OTP_EMAIL_SUBJECT = gettext_lazy("Your sign-in code")
+OTP_EMAIL_BODY_TEMPLATE_PATH = "theme/emails/sign_in_code.txt"
 # Staff reach the Wagtail admin only after the second step (portal_models.middleware).
 PORTAL_ADMIN_REQUIRE_2FA = True
 

@@ -53,7 +53,13 @@ if os.environ.get("EMAIL_HOST"):
 
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]},
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # Whole pages and fragments are rendered HTML: a new release must not serve the previous release's
+            # templates from the shared cache, so each release has its own keys (RELEASE, e.g. the git commit).
+            "KEY_PREFIX": os.environ.get("RELEASE", ""),
+        },
         "renditions": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
