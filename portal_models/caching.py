@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 T = TypeVar("T")
 TTL = 300  # seconds; entries of old versions expire unused
@@ -199,6 +199,16 @@ def _account_changed(sender, instance, **kwargs):
     bump_accounts(*(found if isinstance(found, tuple) else (found,)))
 
 
+def _document_collection_before_save(sender, instance, **kwargs):
+    """Remember the collection a document is saved from: moved to another tenant's collection, it must leave the
+    first tenant's cached pages too."""
+    if kwargs.get("raw") or instance.pk is None:
+        return
+    instance._portal_saved_collection_id = (
+        sender._base_manager.filter(pk=instance.pk).values_list("collection_id", flat=True).first()
+    )
+
+
 def _tenant_documents_changed(sender, instance, **kwargs):
     from .models import PortalCollection
 
@@ -207,12 +217,12 @@ def _tenant_documents_changed(sender, instance, **kwargs):
     if isinstance(instance, PortalCollection):
         bump_tenants(instance.tenant_id)
         return
-    tenant_id = (
-        PortalCollection.objects.filter(collection_id=instance.collection_id)
+    collections = {instance.collection_id, instance.__dict__.pop("_portal_saved_collection_id", None)}
+    bump_tenants(
+        *PortalCollection.objects.filter(collection_id__in=[pk for pk in collections if pk])
         .values_list("tenant_id", flat=True)
-        .first()
+        .distinct()
     )
-    bump_tenants(tenant_id)
 
 
 def _case_role_changed(sender, instance, **kwargs):
@@ -244,6 +254,9 @@ def connect() -> None:
     ):
         post_save.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
         post_delete.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete")
+    pre_save.connect(
+        _document_collection_before_save, sender=get_document_model(), dispatch_uid="portal-cache-document-moved"
+    )
     for model in (get_document_model(), m.PortalCollection):
         post_save.connect(_tenant_documents_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
         post_delete.connect(

@@ -200,3 +200,24 @@ def test_section_titles_are_translated(world):
         titles_es = [str(s.title) for s in selectors.library_sections(portal=world["portal"], sections=[])]
     assert titles_es[0] == "Para Test Inc."
     assert "Documentos generales" in titles_es and "Mis archivos subidos" in titles_es
+
+
+def test_a_document_moved_to_another_tenant_leaves_the_first_tenants_caches(db):
+    """Both tenants' data versions move: the first tenant's cached library and dashboard must drop the file."""
+    from portal_models.models import Tenant
+    from portal_models.services.documents import tenant_collection
+    from portal_models.tests.factories import TenantFactory
+    from portal_models.tests.factories_documents import make_document
+
+    first, second = TenantFactory(), TenantFactory()
+    document = make_document(title="Price list", tenant=first)
+    before = dict(Tenant.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "data_version"))
+    document.collection = tenant_collection(tenant=second)
+    document.save()
+    after = dict(Tenant.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "data_version"))
+    assert after[first.pk] > before[first.pk] and after[second.pk] > before[second.pk]
+    # an edit in place bumps only its own tenant
+    document.title = "Price list 2027"
+    document.save()
+    again = dict(Tenant.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "data_version"))
+    assert again[first.pk] == after[first.pk] and again[second.pk] > after[second.pk]
