@@ -8,6 +8,7 @@ from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from ..uploads import content_matches
 from .tenants import Account, Tenant
 
 ATTACHMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "doc", "docx", "xls", "xlsx", "zip")
@@ -32,6 +33,12 @@ def validate_ticket_attachment(file) -> None:
             _("The file is %(size)s; attachments may be at most %(limit)s."),
             code="attachment_size",
             params={"size": filesizeformat(file.size), "limit": filesizeformat(attachment_max_bytes())},
+        )
+    if not getattr(file, "_committed", False) and not content_matches(extension, file):  # a new upload only
+        raise ValidationError(
+            _("The file's content is not a .%(ext)s file. Check that you chose the right file."),
+            code="attachment_content",
+            params={"ext": extension},
         )
 
 

@@ -1,6 +1,5 @@
 """Writes for cases: create (with its document collection), assign roles, notes, document uploads."""
 
-import codecs
 import os
 from collections.abc import Iterable
 
@@ -18,6 +17,7 @@ from portal_models import caching
 from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, User
 from portal_models.selectors.cases import case_assignable_users
 from portal_models.storage import storage_guard
+from portal_models.uploads import TEXT_EXTENSIONS, content_matches
 
 from .documents import _child_collection, tenant_collection
 
@@ -25,17 +25,8 @@ CASES_COLLECTION = "Cases"
 NOTE_MAX_LENGTH = 5000
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
-# extension -> accepted leading bytes (None: plain text, checked separately)
-ALLOWED_UPLOADS: dict[str, tuple[bytes, ...] | None] = {
-    "pdf": (b"%PDF-",),
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "txt": None,
-    "csv": None,
-}
+# what a case accepts; the content must match the extension (portal_models.uploads)
+ALLOWED_UPLOADS = ("pdf", "png", "jpg", "jpeg", "docx", "xlsx", "txt", "csv")
 
 
 DEFAULT_ROLES = {
@@ -163,20 +154,11 @@ def sanitize_filename(name: str) -> str:
 
 
 def _check_content(upload: UploadedFile, ext: str) -> None:
-    upload.seek(0)
-    head = upload.read(2048)
-    upload.seek(0)
-    signatures = ALLOWED_UPLOADS[ext]
-    if signatures is None:
-        try:
-            if b"\x00" in head:
-                raise UnicodeDecodeError("utf-8", head, 0, 1, "NUL byte")
-            codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a cut last character is fine
-        except UnicodeDecodeError:
-            raise ValidationError({"file": _("This file is not plain text.")}) from None
+    if content_matches(ext, upload):
         return
-    if not any(head.startswith(sig) for sig in signatures):
-        raise ValidationError({"file": _("The file's content does not match its .%(ext)s extension.") % {"ext": ext}})
+    if ext in TEXT_EXTENSIONS:
+        raise ValidationError({"file": _("This file is not plain text.")})
+    raise ValidationError({"file": _("The file's content does not match its .%(ext)s extension.") % {"ext": ext}})
 
 
 def case_document_upload(*, case: Case, upload: UploadedFile | None, user: User, title: str = ""):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -28,12 +27,9 @@ from ..models import (
     User,
 )
 from ..storage import storage_guard
+from ..uploads import content_matches
 
 DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
-SNIFF_BYTES = 8192
-
-OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-OOXML_PARTS = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
 CONTENT_TYPES = {
     "pdf": "application/pdf",
     "png": "image/png",
@@ -76,44 +72,6 @@ def safe_file_name(raw: str) -> str:
     return f"{stem[:120]}.{ext.lower()}"
 
 
-def _text_like(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    for cut in range(4):  # the sample may end inside a multi-byte character
-        try:
-            (head[: len(head) - cut] if cut else head).decode("utf-8")
-            return True
-        except UnicodeDecodeError:
-            continue
-    return False
-
-
-def _content_matches(extension: str, head: bytes, file) -> bool:
-    if extension == "pdf":
-        return head.startswith(b"%PDF-")
-    if extension == "png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in {"jpg", "jpeg"}:
-        return head.startswith(b"\xff\xd8\xff")
-    if extension == "gif":
-        return head[:6] in {b"GIF87a", b"GIF89a"}
-    if extension in {"doc", "xls", "ppt"}:
-        return head.startswith(OLE)
-    if extension in OOXML_PARTS:
-        if not head.startswith(b"PK\x03\x04"):
-            return False
-        try:
-            file.seek(0)
-            with zipfile.ZipFile(file) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return False
-        return "[Content_Types].xml" in names and any(n.startswith(OOXML_PARTS[extension]) for n in names)
-    if extension in {"csv", "txt"}:
-        return _text_like(head)
-    return False
-
-
 def check_upload(*, file) -> CheckedFile:
     """Validate an uploaded file: a plain name, an allowed extension, content that matches it, a size limit.
 
@@ -137,11 +95,7 @@ def check_upload(*, file) -> CheckedFile:
             % {"size": filesizeformat(size), "limit": filesizeformat(limit)},
             code="size",
         )
-    file.seek(0)
-    head = file.read(SNIFF_BYTES)
-    ok = _content_matches(extension, head, file)
-    file.seek(0)
-    if not ok:
+    if not content_matches(extension, file):
         raise ValidationError(
             _("The file's content is not a .%(ext)s file. Check that you chose the right file.") % {"ext": extension},
             code="content",

@@ -190,6 +190,36 @@ class TestNotes:
         assert "attachments may be at most 1.0" in response.content.decode()
         assert ticket.comments.count() == before and mail.outbox == []
 
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("invoice.pdf", b"<html><script>alert(1)</script></html>"),  # a page renamed .pdf
+            ("photo.png", b"%PDF-1.4\n"),
+            ("trace.log", b"\x00\x01binary"),
+            ("bundle.zip", b"PK\x03\x04 not really an archive"),
+        ],
+    )
+    def test_an_attachment_whose_content_is_not_its_type_is_refused(self, signed_in_client, ticket, name, content):
+        """The same content rule as customer documents and case files (portal_models.uploads)."""
+        before = ticket.comments.count()
+        response = signed_in_client.post(url(ticket), {"body": "x", "attachment": SimpleUploadedFile(name, content)})
+        assert response.status_code == 400
+        assert f"content is not a .{name.rsplit('.', 1)[1]} file" in response.content.decode()
+        assert ticket.comments.count() == before
+
+    def test_a_real_zip_archive_can_be_attached(self, signed_in_client, ticket):
+        import io
+        import zipfile
+
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            archive.writestr("logs/app.log", "boom")
+        response = signed_in_client.post(
+            url(ticket), {"body": "Logs", "attachment": SimpleUploadedFile("logs.zip", buffer.getvalue())}
+        )
+        assert response.status_code == 302
+        assert ticket.comments.get(body="Logs").attachment.name.endswith(".zip")
+
     def test_wrong_type_and_empty_note_get_messages(self, signed_in_client, ticket):
         before = ticket.comments.count()
         response = signed_in_client.post(url(ticket), {"body": "x", "attachment": SimpleUploadedFile("run.exe", b"MZ")})
