@@ -5,12 +5,15 @@ record, a JSON-lines formatter (production) and one structured log line per requ
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 import json
 import logging
 import re
 import time
 import uuid
 from datetime import UTC, datetime
+
+from django.conf import settings
 
 _current_request: contextvars.ContextVar = contextvars.ContextVar("portal_request", default=None)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -23,7 +26,25 @@ def current_request():
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person making the request: for the audit trail, sign-in lockouts (django-axes, through
+    ``AXES_CLIENT_IP_CALLABLE``) and rate limits.
+
+    Behind ``TRUSTED_PROXY_COUNT`` proxies (a load balancer: 1), each proxy appends the address it received the
+    request from to ``X-Forwarded-For``, so the client is that many entries from the right; anything further left
+    was sent by the client and is not trusted. Without proxies (the default) it is the connection's address.
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if not proxies:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:  # not through the expected proxies: the connection's address
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
 
 
 def request_tenant(request):

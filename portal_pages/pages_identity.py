@@ -14,15 +14,12 @@ from wagtail.models import Page
 
 from portal_models import ratelimit
 from portal_models.models import RegistrationRequest
+from portal_models.observability import client_ip
 from portal_models.services import identity
 
 from .identity_forms import RegistrationForm, VerificationCodeForm
 from .localization import LocalizedPortalPageMixin
 from .routing_cache import CachedViewRestrictionsMixin
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, RoutablePageMixin, Page):
@@ -99,7 +96,7 @@ class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMix
                     last_name=data["last_name"],
                     email=data["email"],
                     company=data["company"],
-                    ip_address=_client_ip(request),
+                    ip_address=client_ip(request),
                 )
             except ratelimit.RateLimited:
                 form.add_error(None, _("Too many registrations from here. Please wait an hour and try again."))

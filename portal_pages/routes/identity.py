@@ -12,6 +12,7 @@ from wagtail.contrib.routable_page.models import path
 
 from portal_models import access, ratelimit
 from portal_models.models import Contact
+from portal_models.observability import client_ip
 from portal_models.selectors.identity import system_access_contacts, user_from_set_password_link
 from portal_models.services import identity
 
@@ -23,10 +24,6 @@ def _backup_count(user) -> int:
     from django_otp.plugins.otp_static.models import StaticToken
 
     return StaticToken.objects.filter(device__user=user).count()
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class IdentityRoutes(PortalRoutesBase):

@@ -121,6 +121,23 @@ class TestLockout:
         # another address is not locked
         assert sign_in(client, portal_a, email, REMOTE_ADDR="10.2.2.2")["Location"] == "/acme/dashboard/"
 
+    def test_behind_a_load_balancer_each_customer_is_locked_out_alone(self, client, portal_a, customer_a, settings):
+        """All requests come from the balancer's address; the client's is the last X-Forwarded-For entry. A
+        forged entry further left changes nothing, and the audit trail records the client's address."""
+        from portal_models.models import SecurityEvent
+
+        settings.AXES_ENABLED, settings.TRUSTED_PROXY_COUNT = True, 1
+        balancer = {"REMOTE_ADDR": "10.0.0.2"}
+        email = customer_a.user.email
+        for n in range(5):  # the attacker forges a different "client" each time
+            forged = f"1.1.1.{n}, 203.0.113.9"
+            sign_in(client, portal_a, email, "wrong-Password1!", HTTP_X_FORWARDED_FOR=forged, **balancer)
+        assert sign_in(client, portal_a, email, HTTP_X_FORWARDED_FOR="203.0.113.9", **balancer).status_code == 429
+        # the customer at another address signs in through the same balancer
+        ok = sign_in(client, portal_a, email, HTTP_X_FORWARDED_FOR="198.51.100.7", **balancer)
+        assert ok["Location"] == "/acme/dashboard/"
+        assert SecurityEvent.objects.filter(user=customer_a.user).latest("pk").ip_address == "198.51.100.7"
+
     def test_attempts_are_recorded_for_staff(self, client, portal_a, customer_a, settings):
         from axes.models import AccessAttempt
 

@@ -176,6 +176,10 @@ OTP_EMAIL_BODY_TEMPLATE_PATH = "theme/emails/sign_in_code.txt"
 PORTAL_ADMIN_REQUIRE_2FA = True
 
 # Brute-force protection (django-axes): 5 failed sign-ins lock that user from that address for 15 minutes.
+# Proxies in front of the app servers (a load balancer: 1): the client's address is read from X-Forwarded-For
+# that many entries from the right (portal_models.observability.client_ip), for the audit trail and lockouts.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "portal_models.observability.client_ip"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
