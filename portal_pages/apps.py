@@ -5,3 +5,18 @@ class PortalPagesConfig(AppConfig):
     name = "portal_pages"
     verbose_name = "Portal pages"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from wagtail.signals import copy_for_translation_done
+
+        copy_for_translation_done.connect(_translated, dispatch_uid="portal-translation-permissions")
+
+
+def _translated(sender, source_obj, target_obj, **kwargs):
+    """Who edits a portal's pages edits their translations (portal_models.services.tenants)."""
+    from wagtail.models import Page
+
+    from portal_models.services.tenants import page_permissions_follow_translation
+
+    if isinstance(source_obj, Page) and isinstance(target_obj, Page):
+        page_permissions_follow_translation(source=source_obj, target=target_obj)

@@ -24,7 +24,7 @@ def _crud(model: str, actions=("view", "add", "change", "delete")) -> list[tuple
 # and Wagtail's own migrations, which give every group the choose permissions of documents and images.
 ADMIN_BASICS = [("wagtailadmin", "access_admin"), ("wagtaildocs", "choose_document"), ("wagtailimages", "choose_image")]
 ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    StaffRole.MARKETING: ADMIN_BASICS,
+    StaffRole.MARKETING: [*ADMIN_BASICS, ("simple_translation", "submit_translation")],  # 0015
     StaffRole.BILLING: [
         *ADMIN_BASICS,
         ("portal_models", "refund_payment"),
@@ -100,6 +100,16 @@ def tenant_staff_groups_ensure(
                 group=groups[StaffRole.SUPPORT], collection=cases, permission=_permission("wagtaildocs", codename)
             )
     return groups
+
+
+def page_permissions_follow_translation(*, source: Page, target: Page) -> None:
+    """A page copied into another locale gets the group permissions set on its source: a tenant's marketing
+    group, which holds its rights on the portal's home page, edits and publishes the home page's translation and
+    everything below it too. (Called when Wagtail has copied a page for translation.)"""
+    for granted in GroupPagePermission.objects.filter(page=source):
+        GroupPagePermission.objects.get_or_create(
+            group_id=granted.group_id, page=target, permission_id=granted.permission_id
+        )
 
 
 def _role_template(role: str) -> Group:

@@ -136,3 +136,29 @@ def test_money_and_dates_per_language():
         )
         assert rendered == "26/08/2022 · 26 de agosto de 2022"
     assert format_money(amount, "USD", language="es") == "6.100,00\xa0US$"
+
+
+def test_marketing_translates_its_portal_and_edits_the_translation(bilingual, portal_b, client):
+    """A tenant's marketing group may translate its portal (Wagtail's Translate action) and then edit and publish
+    the Spanish pages; another tenant's Spanish pages stay out of its reach."""
+    from django.urls import reverse
+
+    from portal_models.models import StaffRole, TenantStaffGroup
+
+    spanish = Locale.objects.get(language_code="es")
+    bilingual.get_parent().copy_for_translation(spanish)  # once per locale: the portal directory
+    marketer = UserFactory(is_staff=True)
+    marketer.groups.add(TenantStaffGroup.objects.get(tenant=bilingual.tenant, role=StaffRole.MARKETING).group)
+    client.force_login(marketer)
+    url = reverse("simple_translation:submit_page_translation", args=[bilingual.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"locales": [spanish.pk], "include_subtree": "on"})
+    assert response.status_code == 302
+    home_es = bilingual.get_translation(spanish)
+    login_es = bilingual.login_page.get_translation(spanish)
+    for page in (home_es, login_es):
+        assert client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).status_code == 200
+        assert page.permissions_for_user(marketer).can_publish()
+    other_es = portal_b.copy_for_translation(spanish)
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[other_es.pk])).status_code != 200
+    assert not other_es.permissions_for_user(marketer).can_edit()
