@@ -12,26 +12,14 @@ from portal_models.tests.factories_documents import (
     make_document,
 )
 from portal_pages.models import DocumentLibraryPage
-from portal_pages.tests.factories import make_portal
+from portal_pages.tests.factories import ensure_wagtail_root, make_portal
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def ensure_wagtail_roots():
-    """An earlier transactional test flushes the data Wagtail's migrations created; put it back."""
-    from wagtail.models import Collection, Locale, Page, Site
-
-    Locale.objects.get_or_create(language_code="en")
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
-    if Page.get_first_root_node() is None:
-        root = Page.add_root(title="Root", slug="root")
-        Site.objects.get_or_create(is_default_site=True, defaults={"hostname": "localhost", "root_page": root})
-
-
 @pytest.fixture
 def portal_with_documents(transactional_db):
-    ensure_wagtail_roots()
+    ensure_wagtail_root()
     home = make_portal(name="QT9 Software", slug="qt9", primary="#0b4f8a", accent="#16a34a")
     contact = LoginContactFactory(
         account=AccountFactory(tenant=home.tenant, name="Test Inc."), email="john@example.com", first_name="John"

@@ -8,23 +8,11 @@ from django.core import mail
 from django.core.cache import cache
 
 from portal_models.tests.factories import AccountFactory, ContactFactory
-from portal_pages.tests.factories import make_portal
+from portal_pages.tests.factories import ensure_wagtail_root, make_portal
 
 from .test_identity import add_registration_page
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
-
-
-def ensure_wagtail_root():
-    """An earlier transactional test flushes the tree that Wagtail's migrations created; put it back."""
-    from wagtail.models import Locale, Page, Site
-
-    if Page.get_first_root_node() is None:
-        Locale.objects.get_or_create(language_code="en")
-        root = Page.add_root(title="Root", slug="root")
-        Site.objects.update_or_create(
-            is_default_site=True, defaults={"hostname": "localhost", "port": 80, "root_page": root}
-        )
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from wagtail.models import Locale, Page, Site
 
 from portal_models.gateways import stripe as gateway
 from portal_models.models import InvoiceLine, InvoiceStatus, Payment
 from portal_models.services import billing
 from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
 from portal_models.tests.localstripe import localstripe, localstripe_url  # noqa: F401
-from portal_pages.tests.factories import make_portal
+from portal_pages.tests.factories import ensure_wagtail_root, make_portal
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -31,17 +30,9 @@ def webhook_to_live_server(live_server, localstripe):  # noqa: F811
     gateway.webhook_register_localstripe(url="http://127.0.0.1:9/closed/")  # nothing after this test
 
 
-def wagtail_root():
-    """Transactional tests flush the tree the migrations made: put back the root page and default site."""
-    if not Page.objects.exists():
-        Locale.objects.get_or_create(language_code="en")
-        root = Page.add_root(instance=Page(title="Root", slug="root"))
-        Site.objects.create(hostname="localhost", root_page=root, is_default_site=True)
-
-
 @pytest.fixture
 def seed(transactional_db):
-    wagtail_root()
+    ensure_wagtail_root()
     home = make_portal(name="QT9 Software", slug="qt9", primary="#0b4f8a", accent="#16a34a")
     account = AccountFactory(tenant=home.tenant, name="Test Inc.", city="Aurora", state="IL")
     john = LoginContactFactory(
