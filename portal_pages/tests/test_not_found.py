@@ -56,6 +56,12 @@ def test_an_unpublished_portal_is_not_shown_on_its_404(client, portal_a):
     assert "Acme Billing" not in page
 
 
-def test_the_500_page_renders_without_a_request():
-    page = render_to_string("500.html")
-    assert "Something went wrong" in page and "portal" in page  # its stylesheet
+@pytest.mark.parametrize(("language", "heading"), [("en", "Something went wrong"), ("es", "Algo salió mal")])
+def test_the_500_page_renders_without_a_request_in_the_active_language(language, heading):
+    """Django renders it with no context; it runs no script (the CSP would block an inline one)."""
+    from django.utils import translation
+
+    with translation.override(language):
+        page = render_to_string("500.html")
+    assert heading in page and f'lang="{language}"' in page and "theme/portal" in page
+    assert "<script" not in page and "javascript:" not in page
