@@ -5,15 +5,20 @@ export; actions to issue an invoice, record a manual payment and void an invoice
 services and logged in Wagtail's audit log with the acting user.
 """
 
+from decimal import Decimal
+from urllib.parse import quote
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import re_path
+from django.urls import re_path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.log_actions import log
@@ -21,9 +26,11 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import CreateView
 
-from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment
+from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, PaymentReminder
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import format_money
+from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
+from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services import billing as billing_services
 
 from . import payments as payments_admin
@@ -34,6 +41,7 @@ ACTION_ISSUE = "portal.invoice.issue"
 ACTION_VOID = "portal.invoice.void"
 ACTION_PAYMENT = "portal.payment.record"
 ACTION_CREDIT = "portal.credit_memo.apply"
+ACTION_REMIND = "portal.account.remind"
 
 
 @hooks.register("register_log_actions")
@@ -42,6 +50,7 @@ def register_billing_log_actions(actions):
     actions.register_action(ACTION_VOID, _("Void invoice"), _("Invoice voided"))
     actions.register_action(ACTION_PAYMENT, _("Record payment"), _("Manual payment recorded"))
     actions.register_action(ACTION_CREDIT, _("Apply credit memo"), _("Credit memo applied"))
+    actions.register_action(ACTION_REMIND, _("Send payment reminder"), _("Payment reminder emailed"))
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -66,17 +75,112 @@ class BillingModelAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     exclude_from_explorer = True
     inspect_view_enabled = True
 
+    def action_views(self) -> dict:
+        """Extra views on one record, ``{action: view(request, *, model_admin, instance_pk)}``, each at the
+        record's action URL (``url_helper.get_action_url(action, pk)``)."""
+        return {}
+
+    def get_admin_urls_for_registration(self):
+        urls = super().get_admin_urls_for_registration()
+        for action, view in self.action_views().items():
+            urls += (
+                re_path(
+                    self.url_helper.get_action_url_pattern(action),
+                    self._bind(view),
+                    name=self.url_helper.get_action_url_name(action),
+                ),
+            )
+        return urls
+
+    def _bind(self, view):
+        def bound(request, instance_pk):
+            return view(request, model_admin=self, instance_pk=instance_pk)
+
+        return bound
+
+
+class ActionButtonHelper(ButtonHelper):
+    def _action(self, action, label, pk, classname="button button-small button-secondary"):
+        return {
+            "url": self.url_helper.get_action_url(action, pk),
+            "label": label,
+            "classname": classname,
+            "title": label,
+        }
+
 
 # --- accounts and contacts ------------------------------------------------------------------------
+class AccountOverdueFilter(admin.SimpleListFilter):
+    """Accounts with invoices past their due date (on the listing's ``overdue_amount`` annotation)."""
+
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("yes", _("Has overdue invoices")), ("no", _("Nothing overdue")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(overdue_amount__gt=0)
+        if self.value() == "no":
+            return queryset.filter(overdue_amount=0)
+        return queryset
+
+
+class AccountButtonHelper(ActionButtonHelper):
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if getattr(obj, "overdue_count", 0) and self.permission_helper.user_can_edit_obj(self.request.user, obj):
+            buttons.append(self._action("remind", _("Send reminder"), obj.pk))
+        return buttons
+
+
 class AccountAdmin(BillingModelAdmin):
     model = Account
     menu_label = _("Accounts")
     menu_icon = "group"
-    list_display = ("number", "name", "tenant", "city", "state", "is_active")
-    list_filter = (tenant_filter(), "is_active", "autopay")
+    list_display = (
+        "number",
+        "name",
+        "tenant",
+        "balance",
+        "overdue",
+        "oldest_overdue_days",
+        "last_reminder",
+    )
+    list_display_add_buttons = "name"
+    list_filter = (tenant_filter(), AccountOverdueFilter, "is_active", "autopay")
     search_fields = ("number", "name", "city")
     list_export = ("tenant", "number", "name", "address_1", "city", "state", "postal_code", "country", "is_active")
     export_filename = "accounts"
+    button_helper_class = AccountButtonHelper
+
+    def get_queryset(self, request):
+        return accounts_with_collection_figures(super().get_queryset(request).select_related("tenant"))
+
+    def action_views(self):
+        return {"remind": account_remind_view}
+
+    @admin.display(description=_("balance"), ordering="balance_due")
+    def balance(self, obj):
+        return format_money(obj.balance_due, obj.tenant.currency)
+
+    @admin.display(description=_("overdue"), ordering="overdue_amount")
+    def overdue(self, obj):
+        return format_money(obj.overdue_amount, obj.tenant.currency) if obj.overdue_amount else "—"
+
+    @admin.display(description=_("oldest overdue"), ordering="oldest_overdue")
+    def oldest_overdue_days(self, obj):
+        if obj.oldest_overdue is None:
+            return "—"
+        days = (timezone.localdate() - obj.oldest_overdue).days
+        return ngettext("%(days)d day late", "%(days)d days late", days) % {"days": days}
+
+    @admin.display(description=_("last reminder"), ordering="last_reminded_at")
+    def last_reminder(self, obj):
+        return (
+            date_format(timezone.localtime(obj.last_reminded_at), "SHORT_DATE_FORMAT") if obj.last_reminded_at else "—"
+        )
 
 
 class ContactAdmin(BillingModelAdmin):
@@ -154,15 +258,7 @@ class InvoiceEditView(InvoiceFormViewMixin, scoping.ScopedEditView):
     pass
 
 
-class InvoiceButtonHelper(ButtonHelper):
-    def _action(self, action, label, pk, classname="button button-small button-secondary"):
-        return {
-            "url": self.url_helper.get_action_url(action, pk),
-            "label": label,
-            "classname": classname,
-            "title": label,
-        }
-
+class InvoiceButtonHelper(ActionButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if not self.permission_helper.user_can_edit_obj(self.request.user, obj):
@@ -241,27 +337,12 @@ class InvoiceAdmin(BillingModelAdmin):
     def status_label(self, obj):
         return obj.display_status
 
-    def get_admin_urls_for_registration(self):
-        urls = super().get_admin_urls_for_registration()
-        for action, view in (
-            ("issue", invoice_issue_view),
-            ("record_payment", invoice_record_payment_view),
-            ("void", invoice_void_view),
-        ):
-            urls += (
-                re_path(
-                    self.url_helper.get_action_url_pattern(action),
-                    self._bind(view),
-                    name=self.url_helper.get_action_url_name(action),
-                ),
-            )
-        return urls
-
-    def _bind(self, view):
-        def bound(request, instance_pk):
-            return view(request, model_admin=self, instance_pk=instance_pk)
-
-        return bound
+    def action_views(self):
+        return {
+            "issue": invoice_issue_view,
+            "record_payment": invoice_record_payment_view,
+            "void": invoice_void_view,
+        }
 
 
 class ManualPaymentForm(forms.Form):
@@ -402,6 +483,56 @@ def invoice_record_payment_view(request, *, model_admin, instance_pk):
         intro=_("Amount due: %(due)s") % {"due": format_money(invoice.amount_due, invoice.currency)},
         form=form,
         submit=_("Record payment"),
+    )
+
+
+def account_remind_view(request, *, model_admin, instance_pk):
+    """Confirm, then email the account's billing contacts a reminder of its overdue invoices."""
+    account = get_object_or_404(
+        scoping.admin_queryset(request, Account.objects.select_related("tenant")), pk=instance_pk
+    )
+    if not model_admin.permission_helper.user_can_edit_obj(request.user, account):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            reminder = billing_services.payment_reminder_send(account=account, sent_by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            log(
+                instance=account,
+                action=ACTION_REMIND,
+                user=request.user,
+                data={"recipients": reminder.recipients, "invoices": reminder.invoice_numbers},
+            )
+            messages.success(
+                request,
+                _("Reminder of %(amount)s overdue sent to %(to)s.")
+                % {
+                    "amount": format_money(reminder.amount_overdue, reminder.currency),
+                    "to": ", ".join(reminder.recipients),
+                },
+            )
+            return redirect(model_admin.url_helper.index_url)
+    today = timezone.localdate()
+    invoices = invoices_overdue(account=account, today=today)
+    currency = account.tenant.currency
+    return TemplateResponse(
+        request,
+        "portal_models/admin/account_remind.html",
+        {
+            "view": model_admin,
+            "account": account,
+            "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
+            "total": format_money(sum((i.amount_due for i in invoices), Decimal("0.00")), currency),
+            "currency": currency,
+            "recipients": billing_contact_emails(account=account),
+            "reminders": PaymentReminder.objects.filter(account=account).select_related("sent_by")[:5],
+            "contacts_url": f"{reverse('portal_models_contact_modeladmin_index')}?q={quote(account.number)}",
+            "index_url": model_admin.url_helper.index_url,
+            "page_title": _("Payment reminder"),
+            "header_icon": "mail",
+        },
     )
 
 

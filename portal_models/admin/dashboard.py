@@ -11,6 +11,7 @@ from wagtail.admin.ui.components import Component
 from ..models import OUTSTANDING_REQUIREMENT_STATUSES
 from ..money import format_money
 from ..selectors.admin_dashboard import OPEN_TICKET_STATUSES, TenantFigures, tenant_figures
+from .billing import AccountAdmin
 
 
 def _listing(name: str, **params) -> str:
@@ -35,6 +36,13 @@ class TenantFiguresPanel(Component):
             "overdue_amount": format_money(figures.overdue_amount, tenant.currency),
             "payments_today_amount": format_money(figures.payments_today_amount, tenant.currency),
             "overdue_url": _listing("portal_models_invoice_modeladmin_index", overdue="yes", tenant=tenant.pk),
+            # the accounts to chase: those with overdue invoices, the largest overdue amount first
+            "overdue_accounts_url": _listing(
+                "portal_models_account_modeladmin_index",
+                overdue="yes",
+                tenant=tenant.pk,
+                o=f"-{AccountAdmin.list_display.index('overdue')}",
+            ),
             "payments_url": _listing(
                 "portal_models_payment_modeladmin_index", tenant=tenant.pk, received_at__date=self.today.isoformat()
             ),

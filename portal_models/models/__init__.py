@@ -7,6 +7,7 @@ from .billing import (
     Payment,
     PaymentAllocation,
     PaymentMethod,
+    PaymentReminder,
     StripeEvent,
 )
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
@@ -58,6 +59,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "PaymentReminder",
     "RegistrationRequest",
     "StripeEvent",
     "StaffRole",

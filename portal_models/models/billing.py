@@ -264,3 +264,25 @@ class StripeEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} {self.event_id}"
+
+
+class PaymentReminder(models.Model):
+    """A reminder of overdue invoices that staff emailed to an account's billing contacts: what it asked for,
+    to whom, and who sent it (the account's collection history)."""
+
+    wagtail_reference_index_ignore = True  # see Invoice
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payment_reminders")
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    recipients = models.JSONField(default=list)
+    invoice_numbers = models.JSONField(default=list)
+    amount_overdue = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [models.Index(fields=["account", "-sent_at"], name="reminder_account_sent")]
+
+    def __str__(self):
+        return f"Reminder to {self.account} on {self.sent_at:%Y-%m-%d}"

@@ -1,5 +1,6 @@
 """Reads for the staff dashboard: each tenant's figures (overdue invoices, today's payments, open tickets,
-missing service files) in one query, however many tenants and records there are."""
+missing service files) in one query, however many tenants and records there are; and the accounts listing's
+collection figures (balance, overdue, last reminder), also in the listing's one query."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from django.utils import timezone
 
 from ..models import (
     OUTSTANDING_REQUIREMENT_STATUSES,
+    Account,
     Invoice,
     Payment,
+    PaymentReminder,
     ServiceRequirement,
     Tenant,
     Ticket,
@@ -38,15 +41,13 @@ class TenantFigures:
     missing_files: int
 
 
-def _per_tenant(queryset: QuerySet, tenant_path: str, aggregate, output_field):
-    """A correlated subquery: ``aggregate`` over ``queryset`` rows of the outer tenant (0 when none)."""
-    rows = (
-        queryset.filter(**{tenant_path: OuterRef("pk")})
-        .order_by()
-        .values(tenant_path)
-        .annotate(result=aggregate)
-        .values("result")
-    )
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _per_row(queryset: QuerySet, path: str, aggregate, output_field):
+    """A correlated subquery: ``aggregate`` over the ``queryset`` rows whose ``path`` is the outer row (0 when
+    none). Unlike a join, it does not multiply the outer rows, so several of them can sit side by side."""
+    rows = queryset.filter(**{path: OuterRef("pk")}).order_by().values(path).annotate(result=aggregate).values("result")
     return Coalesce(Subquery(rows, output_field=output_field), Value(0), output_field=output_field)
 
 
@@ -54,8 +55,7 @@ def tenant_figures(*, user, today: date | None = None) -> list[TenantFigures]:
     """The figures of every tenant ``user`` administers (all tenants for superusers), ordered by name."""
     today = today or timezone.localdate()
     start = timezone.make_aware(datetime.combine(today, time.min))
-    money = DecimalField(max_digits=14, decimal_places=2)
-    count = IntegerField()
+    money, count = MONEY, IntegerField()
     overdue = Invoice.objects.overdue(today)
     paid_today = Payment.objects.filter(
         status__in=RECEIVED_PAYMENT_STATUSES, received_at__gte=start, received_at__lt=start + timedelta(days=1)
@@ -66,12 +66,12 @@ def tenant_figures(*, user, today: date | None = None) -> list[TenantFigures]:
         staff_tenants(user)
         .order_by("name")
         .annotate(
-            overdue_count=_per_tenant(overdue, "tenant", Count("pk"), count),
-            overdue_amount=_per_tenant(overdue, "tenant", Sum("amount_due"), money),
-            payments_today_count=_per_tenant(paid_today, "tenant", Count("pk"), count),
-            payments_today_amount=_per_tenant(paid_today, "tenant", Sum("amount"), money),
-            open_tickets=_per_tenant(open_tickets, "tenant", Count("pk"), count),
-            missing_files=_per_tenant(missing, "service__account__tenant", Count("pk"), count),
+            overdue_count=_per_row(overdue, "tenant", Count("pk"), count),
+            overdue_amount=_per_row(overdue, "tenant", Sum("amount_due"), money),
+            payments_today_count=_per_row(paid_today, "tenant", Count("pk"), count),
+            payments_today_amount=_per_row(paid_today, "tenant", Sum("amount"), money),
+            open_tickets=_per_row(open_tickets, "tenant", Count("pk"), count),
+            missing_files=_per_row(missing, "service__account__tenant", Count("pk"), count),
         )
     )
     return [
@@ -86,3 +86,20 @@ def tenant_figures(*, user, today: date | None = None) -> list[TenantFigures]:
         )
         for tenant in tenants
     ]
+
+
+def accounts_with_collection_figures(queryset: QuerySet[Account], *, today: date | None = None) -> QuerySet[Account]:
+    """``queryset``'s accounts with what staff need to chase payment: ``balance_due`` (open invoices),
+    ``overdue_amount`` and ``overdue_count`` (open invoices past their due date), ``oldest_overdue`` (the earliest
+    such due date) and ``last_reminded_at``. Correlated subqueries: still one query for a listing page."""
+    today = today or timezone.localdate()
+    overdue = Invoice.objects.overdue(today)
+    return queryset.annotate(
+        balance_due=_per_row(Invoice.objects.payable(), "account", Sum("amount_due"), MONEY),
+        overdue_amount=_per_row(overdue, "account", Sum("amount_due"), MONEY),
+        overdue_count=_per_row(overdue, "account", Count("pk"), IntegerField()),
+        oldest_overdue=Subquery(overdue.filter(account=OuterRef("pk")).order_by("due_date").values("due_date")[:1]),
+        last_reminded_at=Subquery(
+            PaymentReminder.objects.filter(account=OuterRef("pk")).order_by("-sent_at").values("sent_at")[:1]
+        ),
+    )

@@ -35,6 +35,17 @@ def account_balance(*, account: Account) -> Decimal:
     return Invoice.objects.filter(account=account).payable().aggregate(s=Sum("amount_due"))["s"] or ZERO
 
 
+def billing_contact_emails(*, account: Account) -> list[str]:
+    """The addresses of an account's billing (AP) contacts: who invoices, receipts and reminders go to."""
+    emails = Contact.objects.filter(account=account, is_billing=True).exclude(email="").values_list("email", flat=True)
+    return sorted(set(emails))
+
+
+def invoices_overdue(*, account: Account, today: date | None = None) -> list[Invoice]:
+    """An account's open invoices past their due date, the oldest first."""
+    return list(Invoice.objects.overdue(today).filter(account=account).order_by("due_date", "number"))
+
+
 def invoices_visible(*, account: Account) -> QuerySet[Invoice]:
     """The invoices of an account a customer may see (drafts are the staff's business)."""
     return Invoice.objects.filter(account=account).visible_to_customers()

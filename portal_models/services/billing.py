@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -21,11 +21,13 @@ from portal_models.models import (
     InvoiceStatus,
     Payment,
     PaymentAllocation,
+    PaymentReminder,
     User,
 )
 from portal_models.models.audit import SecurityEventType
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, quantize
+from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
@@ -392,8 +394,6 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
     """
     from django.template.loader import render_to_string
 
-    from portal_models.models import Contact
-
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("A void invoice cannot be issued."))
     if not invoice.lines.exists():
@@ -402,11 +402,7 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
         invoice.status = InvoiceStatus.OPEN
     invoice.issued_at = timezone.now()
     invoice = invoice_recalculate(invoice=invoice, fields=["issued_at"])
-    recipients = list(
-        Contact.objects.filter(account=invoice.account, is_billing=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-    )
+    recipients = billing_contact_emails(account=invoice.account)
     if recipients:
         from portal_models.services.emails import send_plain_email
 
@@ -421,3 +417,71 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
             ),
         )
     return invoice, recipients
+
+
+# --- Payment reminders (staff chase overdue accounts) -----------------------------------------------------------
+
+# A second reminder within this time is refused: a double click or a resubmitted form sends one email, not two.
+REMINDER_RESEND_AFTER = timedelta(minutes=10)
+
+
+def payment_reminder_send(
+    *, account: Account, sent_by: User | None = None, today: date | None = None
+) -> PaymentReminder:
+    """Email the account's billing contacts a reminder of its overdue invoices, with a link to pay them in the
+    portal, and record it in the account's reminder history. Raises ValidationError (and sends nothing) when the
+    account has nothing overdue, no billing contact with an email address, or was reminded moments ago."""
+    from portal_models.services.emails import send_branded_email
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # One reminder at a time per account: a concurrent second request waits here, then sees the first.
+        account = Account.objects.select_for_update().select_related("tenant").get(pk=account.pk)
+        invoices = invoices_overdue(account=account, today=today)
+        if not invoices:
+            raise ValidationError(_("%(account)s has no overdue invoices.") % {"account": account})
+        recipients = billing_contact_emails(account=account)
+        if not recipients:
+            raise ValidationError(
+                _("%(account)s has no billing (AP) contact with an email address: add one to its contacts first.")
+                % {"account": account}
+            )
+        last = account.payment_reminders.first()
+        if last is not None and last.sent_at > timezone.now() - REMINDER_RESEND_AFTER:
+            raise ValidationError(
+                _("A reminder was sent to %(account)s at %(time)s; it was not sent again.")
+                % {"account": account, "time": timezone.localtime(last.sent_at).strftime("%H:%M")}
+            )
+        amount = sum((invoice.amount_due for invoice in invoices), ZERO)
+        reminder = PaymentReminder.objects.create(
+            account=account,
+            sent_by=sent_by,
+            recipients=recipients,
+            invoice_numbers=[invoice.number for invoice in invoices],
+            amount_overdue=amount,
+            currency=account.tenant.currency,
+        )
+        # Sent inside the transaction: if the mail server refuses it, no reminder is recorded as sent.
+        send_branded_email(
+            tenant=account.tenant,
+            to=recipients,
+            template="payment_reminder",
+            context={
+                "account": account,
+                "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
+                "amount": amount,
+                "currency": account.tenant.currency,
+                "pay_url": _overdue_invoices_url(account),
+            },
+        )
+    return reminder
+
+
+def _overdue_invoices_url(account: Account) -> str:
+    """The account's overdue invoices in its tenant's portal (sign-in first, then there)."""
+    from django.conf import settings
+
+    home = getattr(account.tenant, "portal_home", None)
+    if home is None or not home.get_full_url():
+        return settings.WAGTAILADMIN_BASE_URL
+    return home.get_full_url() + home.reverse_subpage("invoices") + "?status=overdue"

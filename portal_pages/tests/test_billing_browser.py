@@ -114,3 +114,39 @@ def test_staff_records_a_check_in_the_admin(live_server, demo_data, page, screen
     page.wait_for_url("**/admin/portal_models/invoice/")
     assert Payment.objects.filter(reference="#9001", amount="100.00").exists()
     screenshot(page, "billing-admin-after-payment")
+
+
+def test_staff_chase_an_overdue_account_from_the_dashboard(live_server, demo_data, page, screenshot):
+    from django.core import mail
+    from django.test import Client
+
+    from portal_models.models import PaymentReminder, User
+    from portal_pages.demo.tenants import STAFF_EMAIL
+
+    staff_client = Client()
+    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/admin/")
+    page.locator('[data-tenant="qt9"]').get_by_test_id("overdue-accounts").click()
+    page.wait_for_url("**/admin/portal_models/account/?overdue=yes*")
+    row = page.locator("tr", has_text="Test Inc.")
+    assert "Northwind" not in page.locator("table.listing tbody").inner_text()  # the QT9 panel: its accounts
+    screenshot(page, "billing-admin-accounts-to-chase")
+    row.get_by_role("link", name="Send reminder").click()
+    page.get_by_test_id("account-remind").wait_for()
+    assert "10020" in page.content()
+    screenshot(page, "billing-admin-remind")
+    page.get_by_role("button", name="Email the reminder").click()
+    page.wait_for_url("**/admin/portal_models/account/")
+    assert "Reminder of" in page.content()
+    reminder = PaymentReminder.objects.get(account__name="Test Inc.")
+    assert "10020" in reminder.invoice_numbers
+    (message,) = [m for m in mail.outbox if "past due" in m.subject]
+    assert sorted(message.to) == reminder.recipients and "10020" in message.body
+    page.set_content(message.alternatives[0][0])  # the HTML part, as a mail client shows it
+    assert page.get_by_role("link", name="Pay online").get_attribute("href").endswith("/qt9/invoices/?status=overdue")
+    screenshot(page, "billing-reminder-email")
+    page.goto(f"{live_server.url}/admin/portal_models/contact/")
+    assert page.locator("table.listing img[src$='icon-yes.svg']").first.evaluate("i => i.naturalWidth") > 0

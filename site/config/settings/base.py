@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+import django
 from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -142,8 +143,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The yes / no / unknown icons that admin listings show for boolean columns (Django's display_for_field) live in
+# django.contrib.admin, which the Wagtail admin does not install: serve just those images from Django itself.
+STATICFILES_DIRS = [("admin/img", Path(django.__file__).parent / "contrib" / "admin" / "static" / "admin" / "img")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
+SERVE_PUBLIC_MEDIA = False  # the dev settings (demo) serve public images from MEDIA_ROOT; production: the storage
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
