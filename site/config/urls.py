@@ -25,12 +25,18 @@ urlpatterns = [
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_PUBLIC_MEDIA:  # the dev settings (demo) only
+    from django.views.static import serve
 
     # Only images are public; documents and customer uploads are served after the access check.
     for folder in ("images", "original_images"):
-        urlpatterns += static(f"{settings.MEDIA_URL}{folder}/", document_root=settings.MEDIA_ROOT / folder)
+        urlpatterns.append(
+            re_path(
+                rf"^{settings.MEDIA_URL.lstrip('/')}{folder}/(?P<path>.*)$",
+                serve,
+                {"document_root": settings.MEDIA_ROOT / folder},
+            )
+        )
 
 urlpatterns += [
     # Wagtail's page view with the cached site lookup (portal_pages.routing_cache); same pattern as wagtail_serve
