@@ -1,12 +1,12 @@
 """`make bench`: build the scale data sets, serve the portal with gunicorn, drive it with wrk, print the figures.
 
 Environment (all optional):
-    BENCH_SIZES=1000,10000,100000   invoices of the busiest account, one run per size
+    BENCH_SIZES=1000,10000,100000   invoices of the busiest account, one data set and one gunicorn per size
     BENCH_DBS=sqlite,postgres       databases to run on
     BENCH_DURATION=10               seconds of load per endpoint
     BENCH_CONNECTIONS=16            wrk connections (BENCH_THREADS=2 wrk threads)
     BENCH_PAGES=dashboard,...       only these endpoints (the bare view and the ContentPage always run)
-    BENCH_PORT=8731                 gunicorn's port on 127.0.0.1
+    BENCH_PORT=8731                 first gunicorn's port on 127.0.0.1 (one more port per size)
     BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   server for the bench_<size> databases
     BENCH_REBUILD=1                 rebuild the data sets even when cached
     BENCH_OUT=bench/results/latest.json
@@ -26,6 +26,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,8 +153,8 @@ def ensure_dataset(db: str, size: int) -> dict:
 class Server:
     """gunicorn with the production configuration (2 workers) on 127.0.0.1."""
 
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log = env, log
+    def __init__(self, env: dict, log: Path, port: int):
+        self.env, self.log, self.port = env, log, port
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self):
@@ -164,7 +166,7 @@ class Server:
             "--workers",
             "2",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{self.port}",
             "--max-requests",
             "0",  # no recycling during the run: the memory figure is the workers' own
             "config.wsgi",
@@ -176,7 +178,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"gunicorn stopped; see {self.log}")
             try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/_bare/", timeout=2).read()
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_bare/", timeout=2).read()
                 if len(self.workers()) == 2:
                     return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -293,60 +295,100 @@ def drain(base: str) -> None:
         quick = quick + 1 if time.monotonic() - started < 0.05 else 0
 
 
-def bench_one(db: str, size: int) -> dict:
-    info = ensure_dataset(db, size)
-    env = django_env(db, size)
-    tag = f"{db}_{label(size)}"
-    prep_file = CACHE / f"prepare_{tag}.json"
-    print(f"[{db} {label(size)}] queries per request, session, URLs")
-    run([PY, "bench/dataset.py", "prepare", "--out", str(prep_file)], env)
-    prep = json.loads(prep_file.read_text())
-    cookie = f"sessionid={prep['session']}"
-    base = f"http://127.0.0.1:{PORT}"
-    results: dict = {"invoices": prep["invoices"], "dataset": info, "pages": {}}
-    with Server(env, CACHE / f"gunicorn_{tag}.log") as server:
+@dataclass
+class Target:
+    """One data size of one database: its data set, its signed-in session and URLs, its own gunicorn."""
+
+    db: str
+    size: int
+    port: int
+    info: dict = field(default_factory=dict)
+    prep: dict = field(default_factory=dict)
+
+    @property
+    def tag(self) -> str:
+        return f"{self.db}_{label(self.size)}"
+
+    @property
+    def env(self) -> dict:
+        return django_env(self.db, self.size)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def measure(target: Target, name: str) -> dict:
+    """One endpoint under load on the target's server."""
+    page = target.prep["pages"][name]
+    cookie = f"sessionid={target.prep['session']}"
+    drain(target.base)
+    if name == "webhook":
+        stamp = int(time.time())
+        events = CACHE / f"webhook_{target.tag}.tsv"
+        hook = target.prep["webhook"]
+        with events.open("w") as fh:
+            for n, (pk, amount) in enumerate(hook["invoices"], start=1):
+                body, sig = sign_event(n, hook["account"], pk, amount, secret=WEBHOOK_SECRET, stamp=stamp)
+                fh.write(f"{body}\t{sig}\n")
+        figures = wrk(target.base + page["url"], LUA_WEBHOOK, [str(events), str(THREADS)])
+        drain(target.base)  # the deliveries still queued are recorded before the check
+        check_file = CACHE / f"webhook_check_{target.tag}.json"
+        run([PY, "bench/dataset.py", "webhook-check", "--out", str(check_file)], target.env)
+        check = json.loads(check_file.read_text())
+        check["events_available"] = len(hook["invoices"])
+        check["payments_per_second"] = round(check["recorded"] / figures["seconds"], 1)
+        figures["webhook"] = check
+    else:
+        needs = page["signed_in"]
+        warm(target.base + page["url"], cookie if needs else None)
+        script = f'wrk.headers["Cookie"] = "{cookie}"\n' if needs else ""
+        figures = wrk(target.base + page["url"], script)
+    figures["queries"] = page["queries"]
+    figures["queries_cold"] = page.get("queries_cold", page["queries"])
+    figures["url"] = page["url"]
+    return figures
+
+
+def bench_db(db: str) -> dict:
+    """Every data size of one database, page by page.
+
+    Each size has its own gunicorn (ports PORT, PORT + 1, ...), all started before the first measurement; only
+    the one under load is busy. Each endpoint is measured at every size back to back, seconds apart, so a change
+    in the shared machine's speed during the run falls on all sizes of a page alike instead of on whole sizes
+    (which separate runs, minutes apart, turned into growth figures of ±15% for pages whose cost does not
+    depend on the data size at all).
+    """
+    targets = [Target(db, size, PORT + i) for i, size in enumerate(SIZES)]
+    for t in targets:
+        t.info = ensure_dataset(db, t.size)
+        prep_file = CACHE / f"prepare_{t.tag}.json"
+        print(f"[{db} {label(t.size)}] queries per request, session, URLs")
+        run([PY, "bench/dataset.py", "prepare", "--out", str(prep_file)], t.env)
+        t.prep = json.loads(prep_file.read_text())
+    results = {str(t.size): {"invoices": t.prep["invoices"], "dataset": t.info, "pages": {}} for t in targets}
+    with ExitStack() as stack:
+        servers = [stack.enter_context(Server(t.env, CACHE / f"gunicorn_{t.tag}.log", t.port)) for t in targets]
         for name in PAGES:
             if ONLY and name not in ONLY and name not in ("bare", "content_page"):
                 continue
-            page = prep["pages"][name]
-            drain(base)
-            if name == "webhook":
-                stamp = int(time.time())
-                events = CACHE / f"webhook_{tag}.tsv"
-                with events.open("w") as fh:
-                    for n, (pk, amount) in enumerate(prep["webhook"]["invoices"], start=1):
-                        body, sig = sign_event(
-                            n, prep["webhook"]["account"], pk, amount, secret=WEBHOOK_SECRET, stamp=stamp
-                        )
-                        fh.write(f"{body}\t{sig}\n")
-                figures = wrk(base + page["url"], LUA_WEBHOOK, [str(events), str(THREADS)])
-                drain(base)  # the deliveries still queued are recorded before the check
-                check_file = CACHE / f"webhook_check_{tag}.json"
-                run([PY, "bench/dataset.py", "webhook-check", "--out", str(check_file)], env)
-                check = json.loads(check_file.read_text())
-                check["events_available"] = len(prep["webhook"]["invoices"])
-                check["payments_per_second"] = round(check["recorded"] / figures["seconds"], 1)
-                figures["webhook"] = check
-            else:
-                needs = page["signed_in"]
-                warm(base + page["url"], cookie if needs else None)
-                script = f'wrk.headers["Cookie"] = "{cookie}"\n' if needs else ""
-                figures = wrk(base + page["url"], script)
-            figures["queries"] = page["queries"]
-            figures["queries_cold"] = page.get("queries_cold", page["queries"])
-            figures["url"] = page["url"]
-            results["pages"][name] = figures
-            print(
-                f"  {name:<17} {figures['rps']:>8.1f} req/s  p50 {figures['p50_ms']:>7.1f}  "
-                f"p99 {figures['p99_ms']:>7.1f} ms  errors {figures['errors']}  queries {figures['queries']}",
-                flush=True,
-            )
-        results["worker_rss_mb"] = server.rss_mb()
-    bare = results["pages"]["bare"]["rps"]
-    content = results["pages"]["content_page"]["rps"]
-    for figures in results["pages"].values():
-        figures["x_bare"] = round(figures["rps"] / bare, 3) if bare else None
-        figures["x_content_page"] = round(figures["rps"] / content, 3) if content else None
+            for t in targets:
+                figures = measure(t, name)
+                results[str(t.size)]["pages"][name] = figures
+                print(
+                    f"  {db} {label(t.size):>4} {name:<17} {figures['rps']:>8.1f} req/s  "
+                    f"p50 {figures['p50_ms']:>7.1f}  p99 {figures['p99_ms']:>7.1f} ms  errors {figures['errors']}  "
+                    f"queries {figures['queries']}",
+                    flush=True,
+                )
+        for t, server in zip(targets, servers, strict=True):
+            results[str(t.size)]["worker_rss_mb"] = server.rss_mb()
+    for r in results.values():
+        bare = r["pages"]["bare"]["rps"]
+        content = r["pages"]["content_page"]["rps"]
+        for figures in r["pages"].values():
+            figures["x_bare"] = round(figures["rps"] / bare, 3) if bare else None
+            figures["x_content_page"] = round(figures["rps"] / content, 3) if content else None
     return results
 
 
@@ -432,8 +474,7 @@ def main() -> None:
     run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     runs: dict = {}
     for db in DBS:
-        for size in SIZES:
-            runs.setdefault(db, {})[str(size)] = bench_one(db, size)
+        runs[db] = bench_db(db)
     tables = [table(db, int(s), r) for db, by_size in runs.items() for s, r in by_size.items()]
     print("\n".join(tables))
     checks = budgets(runs)
