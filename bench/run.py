@@ -354,10 +354,10 @@ def bench_db(db: str) -> dict:
     """Every data size of one database, page by page.
 
     Each size has its own gunicorn (ports PORT, PORT + 1, ...), all started before the first measurement; only
-    the one under load is busy. Each endpoint is measured at every size back to back, seconds apart, so a change
-    in the shared machine's speed during the run falls on all sizes of a page alike instead of on whole sizes
-    (which separate runs, minutes apart, turned into growth figures of ±15% for pages whose cost does not
-    depend on the data size at all).
+    the one under load is busy. Each endpoint is measured at every size back to back, seconds apart (in turn
+    smallest first and largest first), so a change in the shared machine's speed during the run falls on all
+    sizes of a page alike instead of on whole sizes (which separate runs, minutes apart, turned into growth
+    figures of ±15% for pages whose cost does not depend on the data size at all).
     """
     targets = [Target(db, size, PORT + i) for i, size in enumerate(SIZES)]
     for t in targets:
@@ -369,10 +369,9 @@ def bench_db(db: str) -> dict:
     results = {str(t.size): {"invoices": t.prep["invoices"], "dataset": t.info, "pages": {}} for t in targets}
     with ExitStack() as stack:
         servers = [stack.enter_context(Server(t.env, CACHE / f"gunicorn_{t.tag}.log", t.port)) for t in targets]
-        for name in PAGES:
-            if ONLY and name not in ONLY and name not in ("bare", "content_page"):
-                continue
-            for t in targets:
+        names = [n for n in PAGES if not ONLY or n in ONLY or n in ("bare", "content_page")]
+        for i, name in enumerate(names):
+            for t in targets if i % 2 == 0 else targets[::-1]:  # alternate the order: no size always goes last
                 figures = measure(t, name)
                 results[str(t.size)]["pages"][name] = figures
                 print(
