@@ -435,7 +435,8 @@ def payment_reminder_send(
 
     today = today or timezone.localdate()
     with transaction.atomic():
-        # One reminder at a time per account: a concurrent second request waits here, then sees the first.
+        # One reminder at a time per account: a concurrent second request waits here, then sees the first. The
+        # lock is held only for these checks, not while the mail server is talked to.
         account = Account.objects.select_for_update().select_related("tenant").get(pk=account.pk)
         invoices = invoices_overdue(account=account, today=today)
         if not invoices:
@@ -461,7 +462,7 @@ def payment_reminder_send(
             amount_overdue=amount,
             currency=account.tenant.currency,
         )
-        # Sent inside the transaction: if the mail server refuses it, no reminder is recorded as sent.
+    try:
         send_branded_email(
             tenant=account.tenant,
             to=recipients,
@@ -474,6 +475,9 @@ def payment_reminder_send(
                 "pay_url": _overdue_invoices_url(account),
             },
         )
+    except Exception:
+        reminder.delete()  # the mail server refused it: it was not sent, so it is not in the history
+        raise
     return reminder
 
 
