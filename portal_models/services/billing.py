@@ -483,9 +483,13 @@ def payment_reminder_send(
 
 def _overdue_invoices_url(account: Account) -> str:
     """The account's overdue invoices in its tenant's portal (sign-in first, then there)."""
+    from urllib.parse import urlencode
+
     from django.conf import settings
 
     home = getattr(account.tenant, "portal_home", None)
     if home is None or not home.get_full_url():
         return settings.WAGTAILADMIN_BASE_URL
-    return home.get_full_url() + home.reverse_subpage("invoices") + "?status=overdue"
+    # the account named too: a user who acts for several companies is offered to switch to this one
+    query = urlencode({"status": "overdue", "account": account.number})
+    return f"{home.get_full_url()}{home.reverse_subpage('invoices')}?{query}"

@@ -132,7 +132,7 @@ def test_the_link_opens_the_overdue_invoices_in_the_portal():
     ContactFactory(account=account, email="ap@linked.example", is_billing=True)
     _invoice(account, "L-1", due=TODAY - timedelta(days=2))
     billing.payment_reminder_send(account=account, today=TODAY)
-    assert f"{home.get_full_url()}invoices/?status=overdue" in mail.outbox[0].body
+    assert f"{home.get_full_url()}invoices/?status=overdue&account={account.number}" in mail.outbox[0].body
 
 
 @pytest.mark.parametrize(

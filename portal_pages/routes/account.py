@@ -16,7 +16,12 @@ from .base import PortalRoutesBase, customer_route
 
 
 def _back(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or ""
+    return _next(request, fallback, request.POST.get("next") or request.META.get("HTTP_REFERER") or "")
+
+
+def _next(request, fallback: str, target: str | None = None) -> str:
+    """``target`` (by default the form's ``next``) if it is a URL of this site, else ``fallback``."""
+    target = request.POST.get("next", "") if target is None else target
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return fallback
@@ -33,7 +38,7 @@ class AccountRoutes(PortalRoutesBase):
             account_id = 0
         account = access.switch_account(request, portal=portal, account_id=account_id)
         messages.success(request, _("You are now working for %(name)s.") % {"name": account.name})
-        return redirect(self.route_url("dashboard", request=request))
+        return redirect(_next(request, self.route_url("dashboard", request=request)))
 
     @customer_route(r"^account/theme/$", name="set_theme")
     def set_theme(self, request, portal):

@@ -11,6 +11,10 @@ from portal_models import access, caching
 from .. import fragments
 from ..navigation import shell_context
 
+# A link that is about one company (``?account=<account number>``, as in a payment reminder): a user who acts for
+# several companies is asked to switch to it first (a POST), or sent on without it when it is already theirs.
+ACCOUNT_PARAM = "account"
+
 
 def customer_route(pattern: str, *, name: str, nav: str | None = None):
     """Declare a signed-in customer screen of the portal.
@@ -28,6 +32,8 @@ def customer_route(pattern: str, *, name: str, nav: str | None = None):
                 return portal  # to sign in, to change the temporary password or to enrol in 2FA
             request.portal = portal
             request.portal_nav = nav or name
+            if request.method == "GET" and ACCOUNT_PARAM in request.GET:
+                return page.account_link(request, portal)
             return func(page, request, portal, *args, **kwargs)
 
         wrapper.customer_route = name  # marks the handler as access-checked (the security tests look for it)
@@ -66,6 +72,22 @@ class PortalRoutesBase:
             return redirect(self.route_url("change_password", request=request))
         except NoReverseMatch:
             return None
+
+    def account_link(self, request, portal):
+        """A customer screen opened from a link naming a company (:data:`ACCOUNT_PARAM`): the same screen
+        without the parameter when that company is the active one, or not one of the user's (nothing is
+        revealed about it); else a page that offers to switch to it and come back here. Opening a link changes
+        nothing: the switch is the company switch's own POST."""
+        from django.shortcuts import redirect
+
+        params = request.GET.copy()
+        number = params.pop(ACCOUNT_PARAM, [""])[-1]
+        here = request.path + (f"?{params.urlencode()}" if params else "")
+        wanted = next((c.account for c in portal.contacts if c.account.number == number), None)
+        if wanted is None or wanted.pk == portal.account.pk:
+            return redirect(here)
+        context = {"wanted": wanted, "next_url": here}
+        return self.render_portal(request, "theme/portal/account_link.html", context)
 
     def dashboard_context(self, request, portal) -> dict:
         """Context for the dashboard widgets; each route mixin adds its own and calls super()."""

@@ -334,3 +334,45 @@ def test_active_account_switch_changes_what_is_shown(client, portal_a, customer_
     assert client.get(f"/acme/invoices/{other_invoice.pk}/").status_code == 200
     assert client.get(f"/acme/invoices/{invoice_a.pk}/").status_code == 404
     assert Payment.objects.count() == 0
+
+
+@pytest.fixture
+def two_companies(client, portal_a, customer_a, invoice_a):
+    """customer_a also acts for Doe Manufacturing, and is working for Test Inc."""
+    second = AccountFactory(tenant=portal_a.tenant, name="Doe Manufacturing", number="D-77")
+    LoginContactFactory(account=second, user=customer_a.user, email=customer_a.email)
+    client.force_login(customer_a.user)
+    client.post("/acme/account/switch/", {"account": customer_a.account_id})
+    return second
+
+
+def test_a_link_naming_another_of_the_users_companies_offers_to_switch(client, customer_a, two_companies):
+    response = client.get("/acme/invoices/?status=overdue&account=D-77")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="account-link"' in html
+    assert "Doe Manufacturing" in html and 'value="/acme/invoices/?status=overdue"' in html
+    assert "10020" not in html  # the screen itself is not shown before the choice
+    switched = client.post(
+        "/acme/account/switch/", {"account": two_companies.pk, "next": "/acme/invoices/?status=overdue"}
+    )
+    assert switched["Location"] == "/acme/invoices/?status=overdue"
+    assert client.get("/acme/invoices/").context["portal"].account == two_companies
+
+
+@pytest.mark.parametrize("number", ["A-ACTIVE", "NOT-MINE", ""])
+def test_a_link_naming_the_active_or_an_unknown_company_goes_straight_on(
+    client, customer_a, portal_b, two_companies, number
+):
+    """The active company, or one that is not the user's (of this tenant or another): the same screen without the
+    parameter; nothing is said about a company that is not theirs."""
+    AccountFactory(tenant=portal_b.tenant, number="NOT-MINE")
+    if number == "A-ACTIVE":
+        number = customer_a.account.number
+    response = client.get(f"/acme/invoices/?status=overdue&account={number}&page=1")
+    assert response.status_code == 302 and response["Location"] == "/acme/invoices/?status=overdue&page=1"
+    assert client.get("/acme/invoices/").context["portal"].account == customer_a.account
+
+
+def test_switching_never_follows_a_next_to_another_site(client, two_companies):
+    response = client.post("/acme/account/switch/", {"account": two_companies.pk, "next": "https://evil.example/"})
+    assert response["Location"] == "/acme/dashboard/"

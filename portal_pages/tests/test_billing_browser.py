@@ -146,7 +146,35 @@ def test_staff_chase_an_overdue_account_from_the_dashboard(live_server, demo_dat
     (message,) = [m for m in mail.outbox if "past due" in m.subject]
     assert sorted(message.to) == reminder.recipients and "10020" in message.body
     page.set_content(message.alternatives[0][0])  # the HTML part, as a mail client shows it
-    assert page.get_by_role("link", name="Pay online").get_attribute("href").endswith("/qt9/invoices/?status=overdue")
+    pay = page.get_by_role("link", name="Pay online").get_attribute("href")
+    assert pay.endswith("/qt9/invoices/?status=overdue&account=C-1001")
     screenshot(page, "billing-reminder-email")
     page.goto(f"{live_server.url}/admin/portal_models/contact/")
     assert page.locator("table.listing img[src$='icon-yes.svg']").first.evaluate("i => i.naturalWidth") > 0
+
+
+def test_a_customer_follows_the_reminder_to_the_overdue_invoices(live_server, demo_data, phone, screenshot):
+    """The reminder's "Pay online" link, opened on a phone while signed out, by John, who acts for two companies
+    and works for the other one: sign in, switch to the reminded company, its overdue invoices."""
+    from urllib.parse import urlsplit
+
+    from django.core import mail
+
+    from portal_models.models import Account
+    from portal_models.services.billing import payment_reminder_send
+
+    payment_reminder_send(account=Account.objects.get(name="Test Inc."))
+    html = mail.outbox[-1].alternatives[0][0]
+    link = next(part.split('"')[0] for part in html.split('href="') if "status=overdue" in part).replace("&amp;", "&")
+    target = urlsplit(link)
+    phone.goto(f"{live_server.url}{target.path}?{target.query}")
+    phone.get_by_label("Email").fill("john.doe@example.com")
+    phone.get_by_label("Password").fill(DEMO_PASSWORD)
+    phone.get_by_test_id("sign-in").click()
+    phone.get_by_test_id("account-link").wait_for()  # he signed in working for Doe Manufacturing
+    screenshot(phone, "reminder-link-switch-company-phone")
+    phone.get_by_test_id("switch-to-linked").click()
+    phone.wait_for_url("**/qt9/invoices/?status=overdue")
+    rows = phone.locator("main").inner_text()
+    assert "TEST INC." in rows.upper() and "10020" in rows and "10055" not in rows  # 10055 is Doe's
+    screenshot(phone, "reminder-link-overdue-invoices-phone")
