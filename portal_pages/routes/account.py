@@ -37,7 +37,8 @@ class AccountRoutes(PortalRoutesBase):
         except ValueError:
             account_id = 0
         account = access.switch_account(request, portal=portal, account_id=account_id)
-        messages.success(request, _("You are now working for %(name)s.") % {"name": account.name})
+        # no full stop after the name: company names often end with one (Test Inc.)
+        messages.success(request, _("You are now working for %(name)s") % {"name": account.name})
         return redirect(_next(request, self.route_url("dashboard", request=request)))
 
     @customer_route(r"^account/theme/$", name="set_theme")
