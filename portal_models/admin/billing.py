@@ -135,6 +135,37 @@ class AccountButtonHelper(ActionButtonHelper):
         return buttons
 
 
+def _collection_context(account: Account) -> dict:
+    """What the remind page and the account's page show of its collection: the overdue invoices (with their
+    days late and total) and the latest reminders."""
+    today = timezone.localdate()
+    invoices = invoices_overdue(account=account, today=today)
+    currency = account.tenant.currency
+    return {
+        "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
+        "total": format_money(sum((i.amount_due for i in invoices), Decimal("0.00")), currency),
+        "currency": currency,
+        "reminders": PaymentReminder.objects.filter(account=account).select_related("sent_by")[:5],
+    }
+
+
+class AccountInspectView(scoping.ScopedInspectView):
+    """The account's page: its fields, then what staff need to chase it (balance, overdue invoices, reminders;
+    the footer's "Send reminder" when it has overdue invoices)."""
+
+    def __init__(self, model_admin, instance_pk):
+        super().__init__(model_admin, instance_pk)
+        self.instance = accounts_with_collection_figures(
+            Account.objects.select_related("tenant").filter(pk=self.instance.pk)
+        ).get()
+
+    def get_template_names(self):
+        return ["portal_models/admin/account_inspect.html"]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(account=self.instance, **_collection_context(self.instance), **kwargs)
+
+
 class AccountAdmin(BillingModelAdmin):
     model = Account
     menu_label = _("Accounts")
@@ -154,6 +185,22 @@ class AccountAdmin(BillingModelAdmin):
     list_export = ("tenant", "number", "name", "address_1", "city", "state", "postal_code", "country", "is_active")
     export_filename = "accounts"
     button_helper_class = AccountButtonHelper
+    inspect_view_class = AccountInspectView
+    inspect_view_fields = (
+        "tenant",
+        "number",
+        "name",
+        "address_1",
+        "address_2",
+        "address_3",
+        "city",
+        "state",
+        "postal_code",
+        "country",
+        "autopay",
+        "is_active",
+        "created_at",
+    )
 
     def get_queryset(self, request):
         return accounts_with_collection_figures(super().get_queryset(request).select_related("tenant"))
@@ -514,20 +561,14 @@ def account_remind_view(request, *, model_admin, instance_pk):
                 },
             )
             return redirect(model_admin.url_helper.index_url)
-    today = timezone.localdate()
-    invoices = invoices_overdue(account=account, today=today)
-    currency = account.tenant.currency
     return TemplateResponse(
         request,
         "portal_models/admin/account_remind.html",
         {
             "view": model_admin,
             "account": account,
-            "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
-            "total": format_money(sum((i.amount_due for i in invoices), Decimal("0.00")), currency),
-            "currency": currency,
+            **_collection_context(account),
             "recipients": billing_contact_emails(account=account),
-            "reminders": PaymentReminder.objects.filter(account=account).select_related("sent_by")[:5],
             "contacts_url": f"{reverse('portal_models_contact_modeladmin_index')}?q={quote(account.number)}",
             "index_url": model_admin.url_helper.index_url,
             "page_title": _("Payment reminder"),

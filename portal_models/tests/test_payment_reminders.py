@@ -228,3 +228,14 @@ def test_the_dashboard_leads_to_the_accounts_to_chase(client, staff, account):
     assert link.startswith(ACCOUNTS + "?overdue=yes")
     listing = client.get(link)
     assert [a.name for a in listing.context["object_list"]] == ["Overdue Works"]
+
+
+def test_the_account_page_shows_its_collection(client, staff, account):
+    billing.payment_reminder_send(account=account, sent_by=staff, today=TODAY)
+    response = client.get(f"{ACCOUNTS}inspect/{account.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="account-collection"' in html
+    assert "$1,369.00" in html and "$370.00" in html  # balance due, overdue
+    assert "OLD-1" in html and "LATE-2" in html and "CURRENT-3" not in html
+    assert 'data-testid="reminder-history"' in html and "Bea Biller" in html
+    assert f"{ACCOUNTS}remind/{account.pk}/" in html  # the footer's "Send reminder"

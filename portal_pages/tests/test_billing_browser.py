@@ -149,6 +149,9 @@ def test_staff_chase_an_overdue_account_from_the_dashboard(live_server, demo_dat
     pay = page.get_by_role("link", name="Pay online").get_attribute("href")
     assert pay.endswith("/qt9/invoices/?status=overdue&account=C-1001")
     screenshot(page, "billing-reminder-email")
+    page.goto(f"{live_server.url}/admin/portal_models/account/inspect/{reminder.account_id}/")
+    assert "10020" in page.get_by_test_id("account-collection").inner_text()
+    screenshot(page, "billing-admin-account-collection")
     page.goto(f"{live_server.url}/admin/portal_models/contact/")
     assert page.locator("table.listing img[src$='icon-yes.svg']").first.evaluate("i => i.naturalWidth") > 0
 
