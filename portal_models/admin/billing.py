@@ -198,6 +198,7 @@ class AccountAdmin(BillingModelAdmin):
         "postal_code",
         "country",
         "autopay",
+        "stripe_customer_id",  # to find the customer in Stripe's dashboard
         "is_active",
         "created_at",
     )
