@@ -10,6 +10,7 @@ from .admin import (
     cases,  # noqa: F401  (Cases menu, case roles snippet, role assignment)
     documents,  # noqa: F401
     payments,  # noqa: F401  (refunds through Stripe, payment inspect details)
+    tenants,  # noqa: F401  (Settings › Portals: a portal's fee, policies, languages, reminders)
 )
 from .admin import identity as identity_admin
 from .admin.audit import SecurityEventAdmin

@@ -115,6 +115,15 @@ class Tenant(DataVersioned):
         validators=[validate_languages],
         help_text=_("Languages the portal offers; the first is the default. With one, no language selector shows."),
     )
+    reminder_every_days = models.PositiveSmallIntegerField(
+        _("remind overdue accounts every (days)"),
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "Accounts with overdue invoices get a payment reminder by email this many days after the last one "
+            "(sent by the daily reminders task). 0: only when staff send one."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

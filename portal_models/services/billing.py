@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,9 +10,10 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Func, Subquery, Sum
+from django.db.models import Func, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from portal_models.models import (
     Account,
@@ -22,11 +24,13 @@ from portal_models.models import (
     Payment,
     PaymentAllocation,
     PaymentReminder,
+    Tenant,
     User,
 )
 from portal_models.models.audit import SecurityEventType
 from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, quantize
+from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
 
@@ -493,3 +497,38 @@ def _overdue_invoices_url(account: Account) -> str:
     # the account named too: a user who acts for several companies is offered to switch to this one
     query = urlencode({"status": "overdue", "account": account.number})
     return f"{home.get_full_url()}{home.reverse_subpage('invoices')}?{query}"
+
+
+@dataclass
+class ReminderRun:
+    sent: list = dataclasses.field(default_factory=list)  # the PaymentReminders sent
+    skipped: list = dataclasses.field(default_factory=list)  # (account, why) of accounts due a reminder that got none
+
+
+def payment_reminders_send_due(*, today: date | None = None) -> ReminderRun:
+    """The automatic reminders (run once a day): each account with overdue invoices, of a tenant that reminds
+    every N days (``Tenant.reminder_every_days``), whose last reminder, by staff or by this run, is N days old or
+    more (or that never had one). An account without a billing email is skipped and reported."""
+    today = today or timezone.localdate()
+    run = ReminderRun()
+    for tenant in Tenant.objects.filter(reminder_every_days__gt=0).order_by("name"):
+        not_since = timezone.now() - timedelta(days=tenant.reminder_every_days)
+        due = (
+            accounts_with_collection_figures(
+                Account.objects.filter(tenant=tenant, is_active=True).order_by("name"), today=today
+            )
+            .filter(overdue_amount__gt=0)
+            .filter(Q(last_reminded_at__isnull=True) | Q(last_reminded_at__lte=not_since))
+        )
+        for account in due:
+            try:
+                run.sent.append(payment_reminder_send(account=account, today=today))
+            except ValidationError as exc:
+                run.skipped.append((account, " ".join(exc.messages)))
+    return run
+
+
+@task()
+def payment_reminders_task() -> int:
+    """django-tasks entry point (run daily by the worker, or `manage.py send_payment_reminders`)."""
+    return len(payment_reminders_send_due().sent)

@@ -239,3 +239,96 @@ def test_the_account_page_shows_its_collection(client, staff, account):
     assert "OLD-1" in html and "LATE-2" in html and "CURRENT-3" not in html
     assert 'data-testid="reminder-history"' in html and "Bea Biller" in html
     assert f"{ACCOUNTS}remind/{account.pk}/" in html  # the footer's "Send reminder"
+
+
+# --- automatic reminders (Tenant.reminder_every_days, the daily task) ---------------------------------------
+
+
+def test_automatic_reminders_go_to_the_accounts_due_one(account):
+    from django.core.management import call_command
+
+    tenant = account.tenant
+    tenant.reminder_every_days = 7
+    tenant.save()
+    no_email = AccountFactory(tenant=tenant, name="No Email Co")
+    _invoice(no_email, "NE-1", due=TODAY - timedelta(days=2))
+    recent = AccountFactory(tenant=tenant, name="Recently Reminded")
+    ContactFactory(account=recent, email="ap@recent.example", is_billing=True)
+    _invoice(recent, "R-1", due=TODAY - timedelta(days=20))
+    PaymentReminder.objects.create(account=recent, amount_overdue=1, currency="USD")  # just now, by staff
+    quiet_tenant = AccountFactory(name="Manual Only")  # its tenant reminds only when staff do
+    ContactFactory(account=quiet_tenant, email="ap@manual.example", is_billing=True)
+    _invoice(quiet_tenant, "M-1", due=TODAY - timedelta(days=30))
+
+    run = billing.payment_reminders_send_due(today=TODAY)
+    assert [r.account for r in run.sent] == [account]
+    assert [(a.name, "no billing (AP) contact" in why) for a, why in run.skipped] == [("No Email Co", True)]
+    assert [m.to for m in mail.outbox] == [["ap2@overdue.example", "ap@overdue.example"]]
+    # the next day: nothing new (the interval counts from the last reminder)
+    assert billing.payment_reminders_send_due(today=TODAY + timedelta(days=1)).sent == []
+    # a week later, by the management command the daily schedule runs
+    PaymentReminder.objects.filter(account=account).update(sent_at=timezone.now() - timedelta(days=7))
+    call_command("send_payment_reminders", stdout=(out := __import__("io").StringIO()))
+    assert "1 sent, 1 skipped" in out.getvalue() and PaymentReminder.objects.filter(account=account).count() == 2
+
+
+def test_the_reminders_task_runs_through_django_tasks(account):
+    account.tenant.reminder_every_days = 14
+    account.tenant.save()
+    result = billing.payment_reminders_task.enqueue()
+    assert result.return_value == 1 and len(mail.outbox) == 1
+
+
+# --- portal settings (Settings › Portals) -----------------------------------------------------------------------
+
+PORTALS = "/admin/portal_models/tenant/"
+
+
+def _tenant_form(tenant, **changes):
+    data = {
+        "name": tenant.name,
+        "support_email": tenant.support_email,
+        "sender_name": tenant.sender_name,
+        "card_fee_percent": str(tenant.card_fee_percent),
+        "card_fee_threshold": str(tenant.card_fee_threshold),
+        "card_only": "on" if tenant.card_only else "",
+        "reminder_every_days": str(tenant.reminder_every_days),
+        "two_factor_policy": tenant.two_factor_policy,
+        "languages": list(tenant.languages),
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_a_superuser_sets_a_portals_reminder_interval_and_fee(client, staff, account):
+    tenant = account.tenant
+    assert client.get(f"{PORTALS}edit/{tenant.pk}/").status_code == 200
+    response = client.post(
+        f"{PORTALS}edit/{tenant.pk}/", _tenant_form(tenant, reminder_every_days="7", card_fee_percent="2.5")
+    )
+    assert response.status_code == 302
+    tenant.refresh_from_db()
+    assert (tenant.reminder_every_days, tenant.card_fee_percent) == (7, Decimal("2.50"))
+    bad = client.post(
+        f"{PORTALS}edit/{tenant.pk}/", _tenant_form(tenant, card_fee_percent="25", reminder_every_days="-1")
+    )
+    assert bad.status_code == 200
+    tenant.refresh_from_db()
+    assert (tenant.reminder_every_days, tenant.card_fee_percent) == (7, Decimal("2.50"))  # nothing changed
+    assert client.get(f"{PORTALS}create/").status_code in (302, 403)  # New portal creates them
+    assert client.get(f"{PORTALS}delete/{tenant.pk}/").status_code in (302, 403)
+
+
+def test_portal_settings_are_for_those_given_them_on_their_own_tenants(client, account):
+    from django.contrib.auth.models import Permission
+
+    url = f"{PORTALS}edit/{account.tenant.pk}/"
+    billing_staff = UserFactory(is_staff=True)
+    billing_staff.groups.add(tenant_staff_groups_ensure(tenant=account.tenant)[StaffRole.BILLING])
+    client.force_login(billing_staff)
+    assert client.get(url).status_code in (302, 403)  # billing staff: not by default
+    billing_staff.user_permissions.add(Permission.objects.get(codename="change_tenant"))
+    assert client.get(url).status_code == 200
+    other = TenantFactory(name="Someone Else")
+    assert client.get(f"{PORTALS}edit/{other.pk}/").status_code == 404
+    assert "Someone Else" not in client.get(PORTALS).content.decode()

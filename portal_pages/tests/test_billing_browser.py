@@ -181,3 +181,25 @@ def test_a_customer_follows_the_reminder_to_the_overdue_invoices(live_server, de
     rows = phone.locator("main").inner_text()
     assert "TEST INC." in rows.upper() and "10020" in rows and "10055" not in rows  # 10055 is Doe's
     screenshot(phone, "reminder-link-overdue-invoices-phone")
+
+
+def test_a_superuser_turns_on_automatic_reminders_for_a_portal(live_server, demo_data, page, screenshot):
+    from django.test import Client
+
+    from portal_models.models import Tenant, User
+    from portal_pages.demo.tenants import STAFF_EMAIL
+
+    staff_client = Client()
+    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    qt9 = Tenant.objects.get(slug="qt9")
+    page.goto(f"{live_server.url}/admin/portal_models/tenant/")
+    page.get_by_role("link", name="QT9 Software").first.click()
+    page.get_by_label("Remind overdue accounts every (days)").fill("14")
+    screenshot(page, "admin-portal-settings")
+    page.get_by_role("button", name="Save").first.click()
+    page.wait_for_url("**/admin/portal_models/tenant/")
+    qt9.refresh_from_db()
+    assert qt9.reminder_every_days == 14
