@@ -410,7 +410,12 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
     if recipients:
         from portal_models.services.emails import send_plain_email
 
-        context = {"invoice": invoice, "tenant": invoice.tenant, "account": invoice.account}
+        context = {
+            "invoice": invoice,
+            "tenant": invoice.tenant,
+            "account": invoice.account,
+            "invoice_url": account_portal_url(invoice.account, "invoice", pk=invoice.pk),
+        }
         send_plain_email(
             tenant=invoice.tenant,
             to=recipients,
@@ -476,7 +481,7 @@ def payment_reminder_send(
                 "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
                 "amount": amount,
                 "currency": account.tenant.currency,
-                "pay_url": _overdue_invoices_url(account),
+                "pay_url": account_portal_url(account, "invoices", {"status": "overdue"}),
             },
         )
     except Exception:
@@ -485,8 +490,10 @@ def payment_reminder_send(
     return reminder
 
 
-def _overdue_invoices_url(account: Account) -> str:
-    """The account's overdue invoices in its tenant's portal (sign-in first, then there)."""
+def account_portal_url(account: Account, route: str, query: dict | None = None, **kwargs) -> str:
+    """The absolute URL of a customer screen (``route`` of the portal page) about ``account``, for emails: it
+    names the account, so a user who acts for several companies is offered to switch to this one; sign-in
+    comes first when needed. The admin's base URL when the tenant has no portal page."""
     from urllib.parse import urlencode
 
     from django.conf import settings
@@ -494,9 +501,8 @@ def _overdue_invoices_url(account: Account) -> str:
     home = getattr(account.tenant, "portal_home", None)
     if home is None or not home.get_full_url():
         return settings.WAGTAILADMIN_BASE_URL
-    # the account named too: a user who acts for several companies is offered to switch to this one
-    query = urlencode({"status": "overdue", "account": account.number})
-    return f"{home.get_full_url()}{home.reverse_subpage('invoices')}?{query}"
+    params = urlencode({**(query or {}), "account": account.number})
+    return f"{home.get_full_url()}{home.reverse_subpage(route, kwargs=kwargs or None)}?{params}"
 
 
 @dataclass

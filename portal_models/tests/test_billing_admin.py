@@ -90,6 +90,17 @@ def test_issue_emails_billing_contacts(client, staff, invoice):
     assert ModelLogEntry.objects.filter(action="portal.invoice.issue", user=staff).exists()
 
 
+def test_the_issued_invoice_email_links_to_the_invoice_in_the_portal(client, staff):
+    from portal_pages.tests.factories import make_portal
+
+    home = make_portal(name="Linked", slug="linked")
+    account = AccountFactory(tenant=home.tenant, number="L-9")
+    ContactFactory(account=account, email="ap@linked.example", is_billing=True)
+    invoice = seed_invoice(account)
+    billing.invoice_issue(invoice=invoice, by=staff)
+    assert f"{home.get_full_url()}invoices/{invoice.pk}/?account=L-9" in mail.outbox[0].body
+
+
 def test_void(client, staff, invoice):
     assert client.get(f"{BASE}void/{invoice.pk}/").status_code == 200
     assert client.post(f"{BASE}void/{invoice.pk}/").status_code == 302
