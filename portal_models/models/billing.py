@@ -275,6 +275,7 @@ class PaymentReminder(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payment_reminders")
     sent_at = models.DateTimeField(default=timezone.now)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    automatic = models.BooleanField(default=False)  # sent by the daily task (the tenant's reminder interval)
     recipients = models.JSONField(default=list)
     invoice_numbers = models.JSONField(default=list)
     amount_overdue = models.DecimalField(**MONEY)

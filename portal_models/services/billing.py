@@ -435,7 +435,7 @@ REMINDER_RESEND_AFTER = timedelta(minutes=10)
 
 
 def payment_reminder_send(
-    *, account: Account, sent_by: User | None = None, today: date | None = None
+    *, account: Account, sent_by: User | None = None, automatic: bool = False, today: date | None = None
 ) -> PaymentReminder:
     """Email the account's billing contacts a reminder of its overdue invoices, with a link to pay them in the
     portal, and record it in the account's reminder history. Raises ValidationError (and sends nothing) when the
@@ -466,6 +466,7 @@ def payment_reminder_send(
         reminder = PaymentReminder.objects.create(
             account=account,
             sent_by=sent_by,
+            automatic=automatic,
             recipients=recipients,
             invoice_numbers=[invoice.number for invoice in invoices],
             amount_overdue=amount,
@@ -528,7 +529,7 @@ def payment_reminders_send_due(*, today: date | None = None) -> ReminderRun:
         )
         for account in due:
             try:
-                run.sent.append(payment_reminder_send(account=account, today=today))
+                run.sent.append(payment_reminder_send(account=account, automatic=True, today=today))
             except ValidationError as exc:
                 run.skipped.append((account, " ".join(exc.messages)))
     return run

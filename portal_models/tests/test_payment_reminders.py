@@ -261,7 +261,7 @@ def test_automatic_reminders_go_to_the_accounts_due_one(account):
     _invoice(quiet_tenant, "M-1", due=TODAY - timedelta(days=30))
 
     run = billing.payment_reminders_send_due(today=TODAY)
-    assert [r.account for r in run.sent] == [account]
+    assert [(r.account, r.automatic, r.sent_by) for r in run.sent] == [(account, True, None)]
     assert [(a.name, "no billing (AP) contact" in why) for a, why in run.skipped] == [("No Email Co", True)]
     assert [m.to for m in mail.outbox] == [["ap2@overdue.example", "ap@overdue.example"]]
     # the next day: nothing new (the interval counts from the last reminder)
@@ -332,3 +332,11 @@ def test_portal_settings_are_for_those_given_them_on_their_own_tenants(client, a
     other = TenantFactory(name="Someone Else")
     assert client.get(f"{PORTALS}edit/{other.pk}/").status_code == 404
     assert "Someone Else" not in client.get(PORTALS).content.decode()
+
+
+def test_the_history_tells_automatic_reminders_from_staffs(client, staff, account):
+    account.tenant.reminder_every_days = 7
+    account.tenant.save()
+    billing.payment_reminders_send_due(today=TODAY)
+    history = client.get(f"{ACCOUNTS}inspect/{account.pk}/").content.decode().split('data-testid="reminder-history"')[1]
+    assert "Automatic" in history and "Bea Biller" not in history
