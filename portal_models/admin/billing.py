@@ -138,11 +138,10 @@ class AccountButtonHelper(ActionButtonHelper):
 def _collection_context(account: Account) -> dict:
     """What the remind page and the account's page show of its collection: the overdue invoices (with their
     days late and total) and the latest reminders."""
-    today = timezone.localdate()
-    invoices = invoices_overdue(account=account, today=today)
+    invoices = invoices_overdue(account=account)
     currency = account.tenant.currency
     return {
-        "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
+        "invoices": invoices,
         "total": format_money(sum((i.amount_due for i in invoices), Decimal("0.00")), currency),
         "currency": currency,
         "reminders": PaymentReminder.objects.filter(account=account).select_related("sent_by")[:5],
@@ -407,13 +406,16 @@ class ManualPaymentForm(forms.Form):
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
-def _invoice_for_action(request, model_admin, instance_pk) -> Invoice:
-    invoice = get_object_or_404(
-        scoping.admin_queryset(request, Invoice.objects.select_related("account", "tenant")), pk=instance_pk
-    )
-    if not model_admin.permission_helper.user_can_edit_obj(request.user, invoice):
+def _record_for_action(request, model_admin, queryset, instance_pk):
+    """The record an action view changes: one of the user's tenants' (else 404), which they may edit (else 403)."""
+    record = get_object_or_404(scoping.admin_queryset(request, queryset), pk=instance_pk)
+    if not model_admin.permission_helper.user_can_edit_obj(request.user, record):
         raise PermissionDenied
-    return invoice
+    return record
+
+
+def _invoice_for_action(request, model_admin, instance_pk) -> Invoice:
+    return _record_for_action(request, model_admin, Invoice.objects.select_related("account", "tenant"), instance_pk)
 
 
 def _render_action(request, model_admin, invoice, *, title, intro, form=None, submit, danger=False):
@@ -536,11 +538,7 @@ def invoice_record_payment_view(request, *, model_admin, instance_pk):
 
 def account_remind_view(request, *, model_admin, instance_pk):
     """Confirm, then email the account's billing contacts a reminder of its overdue invoices."""
-    account = get_object_or_404(
-        scoping.admin_queryset(request, Account.objects.select_related("tenant")), pk=instance_pk
-    )
-    if not model_admin.permission_helper.user_can_edit_obj(request.user, account):
-        raise PermissionDenied
+    account = _record_for_action(request, model_admin, Account.objects.select_related("tenant"), instance_pk)
     if request.method == "POST":
         try:
             reminder = billing_services.payment_reminder_send(account=account, sent_by=request.user)

@@ -42,8 +42,12 @@ def billing_contact_emails(*, account: Account) -> list[str]:
 
 
 def invoices_overdue(*, account: Account, today: date | None = None) -> list[Invoice]:
-    """An account's open invoices past their due date, the oldest first."""
-    return list(Invoice.objects.overdue(today).filter(account=account).order_by("due_date", "number"))
+    """An account's open invoices past their due date, the oldest first, each with its ``days_late``."""
+    today = today or timezone.localdate()
+    invoices = list(Invoice.objects.overdue(today).filter(account=account).order_by("due_date", "number"))
+    for invoice in invoices:
+        invoice.days_late = (today - invoice.due_date).days
+    return invoices
 
 
 def invoices_visible(*, account: Account) -> QuerySet[Invoice]:

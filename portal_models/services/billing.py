@@ -408,7 +408,7 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
     invoice = invoice_recalculate(invoice=invoice, fields=["issued_at"])
     recipients = billing_contact_emails(account=invoice.account)
     if recipients:
-        from portal_models.services.emails import send_plain_email
+        from portal_models.services.emails import account_portal_url, send_plain_email
 
         context = {
             "invoice": invoice,
@@ -440,7 +440,7 @@ def payment_reminder_send(
     """Email the account's billing contacts a reminder of its overdue invoices, with a link to pay them in the
     portal, and record it in the account's reminder history. Raises ValidationError (and sends nothing) when the
     account has nothing overdue, no billing contact with an email address, or was reminded moments ago."""
-    from portal_models.services.emails import send_branded_email
+    from portal_models.services.emails import account_portal_url, send_branded_email
 
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -479,7 +479,7 @@ def payment_reminder_send(
             template="payment_reminder",
             context={
                 "account": account,
-                "invoices": [(invoice, (today - invoice.due_date).days) for invoice in invoices],
+                "invoices": invoices,
                 "amount": amount,
                 "currency": account.tenant.currency,
                 "pay_url": account_portal_url(account, "invoices", {"status": "overdue"}),
@@ -489,21 +489,6 @@ def payment_reminder_send(
         reminder.delete()  # the mail server refused it: it was not sent, so it is not in the history
         raise
     return reminder
-
-
-def account_portal_url(account: Account, route: str, query: dict | None = None, **kwargs) -> str:
-    """The absolute URL of a customer screen (``route`` of the portal page) about ``account``, for emails: it
-    names the account, so a user who acts for several companies is offered to switch to this one; sign-in
-    comes first when needed. The admin's base URL when the tenant has no portal page."""
-    from urllib.parse import urlencode
-
-    from django.conf import settings
-
-    home = getattr(account.tenant, "portal_home", None)
-    if home is None or not home.get_full_url():
-        return settings.WAGTAILADMIN_BASE_URL
-    params = urlencode({**(query or {}), "account": account.number})
-    return f"{home.get_full_url()}{home.reverse_subpage(route, kwargs=kwargs or None)}?{params}"
 
 
 @dataclass

@@ -5,13 +5,16 @@ language (``User.language``, limited to the tenant's languages)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import NoReverseMatch
 from django.utils import translation
 
 from portal_models.languages import language_for, offered_languages
-from portal_models.models import Tenant, User
+from portal_models.models import Account, Tenant, User
 
 
 def tenant_language(tenant: Tenant) -> str:
@@ -35,6 +38,22 @@ def _absolute(url: str, base: str) -> str:
     if url.startswith(("http://", "https://")):
         return url
     return base.rstrip("/") + "/" + url.lstrip("/")
+
+
+def account_portal_url(account: Account, route: str, query: dict | None = None, **kwargs) -> str:
+    """The absolute URL of a customer screen (``route`` of the portal page, with ``kwargs``) about ``account``,
+    for emails. It names the account (``?account=<number>``), so a customer who acts for several companies is
+    offered to switch to this one; sign-in comes first when needed. The portal's home when the route does not
+    exist; '' when the tenant has no published portal."""
+    home = getattr(account.tenant, "portal_home", None)
+    base = home.get_full_url() if home is not None else None
+    if not base:
+        return ""
+    try:
+        path = home.reverse_subpage(route, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return base
+    return f"{base}{path}?{urlencode({**(query or {}), 'account': account.number})}"
 
 
 def branding_for(*, tenant: Tenant) -> dict:

@@ -30,6 +30,7 @@ from portal_models.models import (
 )
 from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
+from portal_models.selectors.billing import billing_contact_emails
 from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
@@ -634,7 +635,7 @@ def payment_receipt_send(*, payment: Payment) -> int:
         .prefetch_related("allocations__invoice")
         .get(pk=payment.pk)
     )
-    recipients = {c.email for c in Contact.objects.filter(account=payment.account, is_billing=True) if c.email}
+    recipients = set(billing_contact_emails(account=payment.account))
     if payment.payer and payment.payer.email:
         recipients.add(payment.payer.email)
     if not recipients:
@@ -711,7 +712,7 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
 
 
 def _autopay_email(*, account: Account, ok: bool, message: str) -> None:
-    recipients = sorted({c.email for c in Contact.objects.filter(account=account, is_billing=True) if c.email})
+    recipients = billing_contact_emails(account=account)
     if recipients:
         from portal_models.services.emails import send_plain_email
 

@@ -17,7 +17,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -28,18 +27,6 @@ from portal_models.storage import storage_guard
 # --- emails -------------------------------------------------------------------------------------
 
 
-def _customer_ticket_url(ticket: Ticket) -> str:
-    """The ticket's page in its tenant's portal ('' when the tenant has no portal page)."""
-    home = getattr(ticket.tenant, "portal_home", None)
-    base = home.get_full_url() if home is not None else None
-    if not base:
-        return ""
-    try:
-        return base + home.reverse_subpage("ticket_detail", kwargs={"pk": ticket.pk})
-    except NoReverseMatch:  # a build without the ticket screens
-        return base
-
-
 def _staff_ticket_url(ticket: Ticket) -> str:
     return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/portal_models/ticket/edit/{ticket.pk}/"
 
@@ -48,7 +35,7 @@ def _send(
     *, template: str, subject, to: list[str], ticket: Ticket, reply_to: list[str] | None = None, staff=False, **ctx
 ):
     """``subject`` is a callable, so that it is worded in each recipient's language."""
-    from portal_models.services.emails import recipients_by_language, tenant_language
+    from portal_models.services.emails import account_portal_url, recipients_by_language, tenant_language
 
     to = [address for address in to if address]
     if not to:
@@ -56,7 +43,7 @@ def _send(
     context = {
         "ticket": ticket,
         "tenant": ticket.tenant,
-        "customer_url": _customer_ticket_url(ticket),
+        "customer_url": account_portal_url(ticket.account, "ticket_detail", pk=ticket.pk),
         "staff_url": _staff_ticket_url(ticket),
         **ctx,
     }

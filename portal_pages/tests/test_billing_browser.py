@@ -19,6 +19,15 @@ def demo_data(transactional_db):
     demo.load()
 
 
+def sign_in_staff(page, live_server):
+    """The demo's superuser, signed in (staff sign-in with two factors is the identity feature's journey)."""
+    from portal_models.models import User
+    from portal_pages.demo.tenants import STAFF_EMAIL
+    from portal_pages.tests.a11y import session_cookie
+
+    page.context.add_cookies(session_cookie(live_server, User.objects.get(email=STAFF_EMAIL)))
+
+
 def sign_in(page, base, email="john.doe@example.com"):
     page.goto(f"{base}/qt9/")
     page.get_by_label("Email").fill(email)
@@ -92,16 +101,9 @@ def test_customer_opens_invoice_downloads_pdf_and_exports(live_server, demo_data
 
 
 def test_staff_records_a_check_in_the_admin(live_server, demo_data, page, screenshot):
-    from django.test import Client
+    from portal_models.models import Invoice, Payment
 
-    from portal_models.models import Invoice, Payment, User
-    from portal_pages.demo.tenants import STAFF_EMAIL
-
-    staff_client = Client()  # staff sign-in (two-factor) is the identity feature's journey; reuse its session
-    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_staff(page, live_server)
     page.goto(f"{live_server.url}/admin/portal_models/invoice/?overdue=yes")
     assert "10020" in page.content()
     screenshot(page, "billing-admin-invoices")
@@ -118,16 +120,10 @@ def test_staff_records_a_check_in_the_admin(live_server, demo_data, page, screen
 
 def test_staff_chase_an_overdue_account_from_the_dashboard(live_server, demo_data, page, screenshot):
     from django.core import mail
-    from django.test import Client
 
-    from portal_models.models import PaymentReminder, User
-    from portal_pages.demo.tenants import STAFF_EMAIL
+    from portal_models.models import PaymentReminder
 
-    staff_client = Client()
-    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_staff(page, live_server)
     page.goto(f"{live_server.url}/admin/")
     page.locator('[data-tenant="qt9"]').get_by_test_id("overdue-accounts").click()
     page.wait_for_url("**/admin/portal_models/account/?overdue=yes*")
@@ -184,16 +180,9 @@ def test_a_customer_follows_the_reminder_to_the_overdue_invoices(live_server, de
 
 
 def test_a_superuser_turns_on_automatic_reminders_for_a_portal(live_server, demo_data, page, screenshot):
-    from django.test import Client
+    from portal_models.models import Tenant
 
-    from portal_models.models import Tenant, User
-    from portal_pages.demo.tenants import STAFF_EMAIL
-
-    staff_client = Client()
-    staff_client.force_login(User.objects.get(email=STAFF_EMAIL))
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": staff_client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    sign_in_staff(page, live_server)
     qt9 = Tenant.objects.get(slug="qt9")
     page.goto(f"{live_server.url}/admin/portal_models/tenant/")
     page.get_by_role("link", name="QT9 Software").first.click()

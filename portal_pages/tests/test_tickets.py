@@ -297,7 +297,8 @@ class TestStaffAdmin:
         assert ticket.comments.get(body="Fixed on our side.").is_public
         assert [m.to for m in mail.outbox] == [[ticket.created_by.email]] * 2
         reply = next(m for m in mail.outbox if "Fixed on our side." in m.body)
-        assert f"/acme/tickets/{ticket.pk}/" in reply.body  # links to the ticket in the customer's portal
+        # links to the ticket in the customer's portal, naming its company (for a customer of several)
+        assert f"/acme/tickets/{ticket.pk}/?account={ticket.account.number}" in reply.body
 
     def test_admin_oversize_attachment_gets_a_message(self, staff_client, ticket, settings):
         settings.PORTAL_TICKET_ATTACHMENT_MAX_BYTES = 1024
