@@ -6,7 +6,7 @@ services and logged in Wagtail's audit log with the acting user.
 """
 
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from wagtail import hooks
@@ -536,9 +537,22 @@ def invoice_record_payment_view(request, *, model_admin, instance_pk):
     )
 
 
+def _listing_to_return_to(request, model_admin) -> str:
+    """The listing an action was opened from, with its filters and sorting (the form's ``next``, else the
+    referring page), when it is this model's listing on this site; else the plain listing."""
+    index_url = model_admin.url_helper.index_url
+    target = request.POST.get("next") or request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        parts = urlsplit(target)
+        if parts.path == index_url:
+            return f"{parts.path}?{parts.query}" if parts.query else parts.path
+    return index_url
+
+
 def account_remind_view(request, *, model_admin, instance_pk):
     """Confirm, then email the account's billing contacts a reminder of its overdue invoices."""
     account = _record_for_action(request, model_admin, Account.objects.select_related("tenant"), instance_pk)
+    back = _listing_to_return_to(request, model_admin)
     if request.method == "POST":
         try:
             reminder = billing_services.payment_reminder_send(account=account, sent_by=request.user)
@@ -559,7 +573,7 @@ def account_remind_view(request, *, model_admin, instance_pk):
                     "to": ", ".join(reminder.recipients),
                 },
             )
-            return redirect(model_admin.url_helper.index_url)
+            return redirect(back)
     return TemplateResponse(
         request,
         "portal_models/admin/account_remind.html",
@@ -569,7 +583,7 @@ def account_remind_view(request, *, model_admin, instance_pk):
             **_collection_context(account),
             "recipients": billing_contact_emails(account=account),
             "contacts_url": f"{reverse('portal_models_contact_modeladmin_index')}?q={quote(account.number)}",
-            "index_url": model_admin.url_helper.index_url,
+            "index_url": back,
             "page_title": _("Payment reminder"),
             "header_icon": "mail",
         },

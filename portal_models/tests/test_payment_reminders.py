@@ -340,3 +340,15 @@ def test_the_history_tells_automatic_reminders_from_staffs(client, staff, accoun
     billing.payment_reminders_send_due(today=TODAY)
     history = client.get(f"{ACCOUNTS}inspect/{account.pk}/").content.decode().split('data-testid="reminder-history"')[1]
     assert "Automatic" in history and "Bea Biller" not in history
+
+
+def test_after_sending_staff_return_to_the_listing_they_came_from(client, staff, account):
+    url = f"{ACCOUNTS}remind/{account.pk}/"
+    listing = f"{ACCOUNTS}?overdue=yes&o=-4"
+    page = client.get(url, HTTP_REFERER=f"http://testserver{listing}").content.decode()
+    assert 'name="next" value="/admin/portal_models/account/?overdue=yes&amp;o=-4"' in page
+    assert client.post(url, {"next": listing})["Location"] == listing
+    PaymentReminder.objects.update(sent_at=timezone.now() - billing.REMINDER_RESEND_AFTER)
+    for elsewhere in ("https://evil.example/admin/portal_models/account/", "/admin/portal_models/invoice/?x=1"):
+        assert client.post(url, {"next": elsewhere})["Location"] == ACCOUNTS
+        PaymentReminder.objects.update(sent_at=timezone.now() - billing.REMINDER_RESEND_AFTER)

@@ -135,7 +135,7 @@ def test_staff_chase_an_overdue_account_from_the_dashboard(live_server, demo_dat
     assert "10020" in page.content()
     screenshot(page, "billing-admin-remind")
     page.get_by_role("button", name="Email the reminder").click()
-    page.wait_for_url("**/admin/portal_models/account/")
+    page.wait_for_url("**/admin/portal_models/account/?overdue=yes*")  # back to the listing it came from
     assert "Reminder of" in page.content()
     reminder = PaymentReminder.objects.get(account__name="Test Inc.")
     assert "10020" in reminder.invoice_numbers
