@@ -7,10 +7,11 @@ PORT ?= 8000
 
 .PHONY: demo test lint install check bench serve soak
 
-$(VENV)/.installed: requirements.txt
+# Development and tests install requirements-dev.txt (production's requirements.txt plus tests and tools).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -r requirements.txt
+	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -24,6 +25,8 @@ demo: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
