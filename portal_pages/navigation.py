@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from functools import cache
 
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
 from portal_models import caching
+from portal_models.selectors.cases import case_selector_groups
 
 
 @dataclass(frozen=True)
@@ -36,20 +36,30 @@ def navigation_for(*, home, portal, current: str | None, request=None) -> list[d
     for item in NAVIGATION:
         if item.permission and not portal.has(item.permission):
             continue
-        try:
-            url = home.route_url(item.route, request=request)
-        except NoReverseMatch:  # a screen that this build does not have
-            continue
+        url = home.route_url(item.route, request=request)
         items.append({"label": item.label, "url": url, "icon": item.icon, "active": item.route == current})
     return items
 
 
-def shell_context(*, home, portal, current: str | None, request) -> dict:
-    """What the signed-in shell (theme/portal/shell.html) needs: the navigation, and the key of the cached header.
+def case_groups_for(portal) -> list:
+    """The signed-in user's cases for the header drop-down, grouped by company."""
+    return caching.for_user_accounts(
+        portal,
+        "case-selector",
+        lambda: case_selector_groups(
+            user=portal.user, tenant=portal.tenant, account_ids=[c.account_id for c in portal.contacts]
+        ),
+    )
 
-    The navigation is built only when the header is rendered, that is when it is not in the cache.
+
+def shell_context(*, home, portal, current: str | None, request) -> dict:
+    """What the signed-in shell (theme/portal/shell.html) needs: the navigation, the user's cases (the header's
+    drop-down), and the key of the cached header.
+
+    The navigation and the cases are read only when the header is rendered, that is when it is not in the cache.
     """
     return {
         "nav": cache(lambda: navigation_for(home=home, portal=portal, current=current, request=request)),
+        "case_groups": cache(lambda: case_groups_for(portal)),
         "header_key": caching.header_key(portal, request, current),
     }

@@ -208,7 +208,7 @@ def library_sections(
     """The library overview: each section that has files matching ``query``, with its first ``limit`` files.
 
     ``sections`` are the page's curated sections: dicts of ``title`` and ``product_id`` or ``collection_id``
-    (portal_pages.blocks_documents.resolve_sections). Documents come by title, the customer's own uploads
+    (portal_pages.blocks.documents.resolve_sections). Documents come by title, the customer's own uploads
     newest first. Three queries, whatever the number of files and sections.
     """
     rows = _collection_rows(portal, query)

@@ -194,7 +194,7 @@ def test_another_accounts_card_cannot_be_used(signed_in_client, localstripe, min
 
 
 def test_the_wizard_forms_have_no_amount_fields():
-    from portal_pages.payment_forms import BillingForm, CardChoiceForm, ConfirmForm
+    from portal_pages.payments.forms import BillingForm, CardChoiceForm, ConfirmForm
 
     for form in (BillingForm, CardChoiceForm, ConfirmForm):
         names = set(form.base_fields)

@@ -2,8 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import portal_pages.routes.account
-import portal_pages.routes.dashboard
 import wagtail.contrib.routable_page.models
 import wagtail.fields
 from django.conf import settings
@@ -61,7 +59,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'portal home page',
             },
-            bases=(portal_pages.routes.dashboard.DashboardRoutes, portal_pages.routes.account.AccountRoutes, wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page'),
+            bases=(wagtail.contrib.routable_page.models.RoutablePageMixin, 'wagtailcore.page'),
         ),
         migrations.CreateModel(
             name='PortalLoginPage',

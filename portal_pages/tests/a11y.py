@@ -18,8 +18,7 @@ from portal_models.tests.factories import AccountFactory, ContactFactory, LoginC
 from portal_models.tests.factories_billing import SEED_LINES
 from portal_models.tests.factories_documents import ProductFactory, RequirementFactory, ServiceFactory, make_document
 from portal_models.tests.ticket_factories import TicketCommentFactory, TicketFactory
-from portal_pages.models import ContentPage, DocumentLibraryPage
-from portal_pages.pages_identity import PortalRegistrationPage
+from portal_pages.models import ContentPage, DocumentLibraryPage, PortalRegistrationPage
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -190,7 +190,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "portal_models.middleware.axes_username"
-AXES_LOCKOUT_CALLABLE = "portal_pages.identity_views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "portal_pages.identity.views.lockout_response"
 AXES_VERBOSE = False
 
 # Payments: card convenience fee used when a tenant has no policy of its own (seed 000).

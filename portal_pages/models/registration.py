@@ -1,4 +1,4 @@
-"""The self-registration page of a tenant's portal (seed 000)."""
+"""The self-registration page of a tenant's portal."""
 
 from django.contrib import messages
 from django.db import models
@@ -17,9 +17,11 @@ from portal_models.models import RegistrationRequest
 from portal_models.observability import client_ip
 from portal_models.services import identity
 
-from .identity_forms import RegistrationForm, VerificationCodeForm
-from .localization import LocalizedPortalPageMixin
-from .routing_cache import CachedViewRestrictionsMixin
+from ..identity.forms import RegistrationForm, VerificationCodeForm
+from ..localization import LocalizedPortalPageMixin
+from ..routing_cache import CachedViewRestrictionsMixin
+from ..screen import base_context
+from .home import portal_home_of
 
 
 class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, RoutablePageMixin, Page):
@@ -52,8 +54,6 @@ class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMix
 
     @cached_property
     def portal_home(self):
-        from .models import portal_home_of
-
         return portal_home_of(self)
 
     @property
@@ -63,15 +63,10 @@ class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMix
     def _render(self, request, template: str, context: dict | None = None, *, status: int = 200):
         home = self.portal_home
         login_page = home.login_page
-        content = self.localized_content(request)
-        base = {
-            "page": content,
-            "self": content,
-            "portal_home": home,
-            "tenant": home.tenant,
-            "login_page": login_page,
-            "login_url": login_page.get_url(request) if login_page else home.get_url(request),
-        }
+        base = base_context(home, request, page=self.localized_content(request))
+        base.update(
+            login_page=login_page, login_url=login_page.get_url(request) if login_page else home.get_url(request)
+        )
         base.update(context or {})
         return TemplateResponse(request, template, base, status=status)
 

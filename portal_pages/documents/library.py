@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from portal_models.access import PortalContext
 from portal_models.selectors import documents as selectors
 
-from .pagination import page_of, querystring_without
+from ..pagination import page_of, querystring_without
 
 SECTION_PAGE_SIZE = 25
 

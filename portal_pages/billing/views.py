@@ -1,0 +1,268 @@
+"""Customer billing screens: invoices, payments, statement, contacts, company settings.
+
+Handlers parse input, call one selector or service, render. Every object goes through portal_models.access.
+"""
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from portal_models import access, caching
+from portal_models.exports import safe_cell
+from portal_models.models import Contact, Payment
+from portal_models.selectors import billing as billing_selectors
+from portal_models.services import billing as billing_services
+
+from ..pagination import page_of, querystring_without
+from ..pdf import image_data_uri, render_pdf
+from ..screen import customer_screen, render_screen
+from .forms import CompanyAddressForm, ContactForm, StatementForm
+
+PAGE_SIZE = 20
+CSV_COLUMNS = ("Number", "Status", "Invoice date", "Due date", "Terms", "Total", "Paid", "Amount due", "Currency")
+
+
+def _page(request, items, *, per_page: int = PAGE_SIZE, count: int | None = None):
+    return page_of(request, items, per_page=per_page, count=count)
+
+
+def _pay_balance_url(page, request, portal) -> str:
+    return page.route_url("pay_balance", request=request) if portal.has(access.PortalPermission.PAY) else ""
+
+
+def _invoice(portal, pk):
+    return caching.for_portal(
+        portal,
+        "invoice",
+        lambda: access.get_object_or_404(
+            billing_selectors.invoice_detail_queryset(
+                queryset=billing_selectors.invoices_visible(account=portal.account)
+            ),
+            portal=portal,
+            pk=pk,
+        ),
+        int(pk),
+    )
+
+
+# --- invoices --------------------------------------------------------------------------------
+@customer_screen(name="invoices")
+def invoices(page, request, portal):
+    def context():
+        filterset = billing_selectors.invoice_list(
+            queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+        )
+        invoices = filterset.qs
+        listing = querystring_without(request, "page")
+        count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
+        results = _page(request, invoices, count=count)
+        return {
+            "filter": filterset,
+            "page_obj": results,
+            "invoices": results.object_list,
+            "sort": request.GET.get("sort", ""),
+            "querystring": listing,
+            "sort_querystring": querystring_without(request, "page", "sort"),
+            "export_querystring": listing,
+            "pay_balance_url": _pay_balance_url(page, request, portal),
+            "balance_due": caching.for_portal(
+                portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)
+            ),
+        }
+
+    return render_screen(page, request, "theme/portal/billing/invoice_list.html", context, cache_page=True)
+
+
+@customer_screen(name="invoices_export", nav="invoices")
+def invoices_export(page, request, portal):
+    filterset = billing_selectors.invoice_list(
+        queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        messages.error(request, _("The export could not be made: correct the filters first."))
+        return redirect(page.route_url("invoices", request=request) + "?" + request.GET.urlencode())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="invoices-{portal.account.number}-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for inv in filterset.qs.iterator(chunk_size=500):
+        writer.writerow(
+            [
+                safe_cell(value)
+                for value in (
+                    inv.number,
+                    inv.display_status,
+                    inv.invoice_date.isoformat(),
+                    inv.due_date.isoformat(),
+                    inv.terms,
+                    inv.total,
+                    inv.amount_paid,
+                    inv.amount_due,
+                    inv.currency,
+                )
+            ]
+        )
+    return response
+
+
+@customer_screen(name="invoice", nav="invoices")
+def invoice(page, request, portal, pk):
+    def context():
+        invoice = _invoice(portal, pk)  # 404 for any other account's invoice (never cached: key per account)
+        pay_url = ""
+        if invoice.is_payable and portal.has(access.PortalPermission.PAY):
+            pay_url = page.route_url("pay_invoice", invoice.pk, request=request)
+        return {"invoice": invoice, "pay_url": pay_url}
+
+    return render_screen(page, request, "theme/portal/billing/invoice_detail.html", context, cache_page=True)
+
+
+@customer_screen(name="invoice_pdf", nav="invoices")
+def invoice_pdf(page, request, portal, pk):
+    invoice = _invoice(portal, pk)
+    # The document changes only with the account's data, the tenant, or the portal's branding (a publish).
+    pdf = caching.for_portal(
+        portal,
+        "invoice-pdf",
+        lambda: render_pdf(
+            "theme/portal/billing/pdf/invoice.html",
+            {"invoice": invoice, "tenant": page.tenant, "home": page, "logo": image_data_uri(page.logo)},
+            request=request,
+        ),
+        invoice.pk,
+        page.pk,
+        page.last_published_at.timestamp() if page.last_published_at else "",
+        translation.get_language(),
+        timezone.localdate(),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    return response
+
+
+# --- payments --------------------------------------------------------------------------------
+@customer_screen(name="payments")
+def payments(page, request, portal):
+    results = _page(request, billing_selectors.payments_visible(account=portal.account))
+    return render_screen(
+        page,
+        request,
+        "theme/portal/billing/payment_list.html",
+        {"page_obj": results, "payments": results.object_list, "querystring": ""},
+    )
+
+
+@customer_screen(name="payment", nav="payments")
+def payment(page, request, portal, pk):
+    payment = access.get_object_or_404(
+        billing_selectors.payment_detail_queryset(queryset=Payment.objects.all()), portal=portal, pk=pk
+    )
+    return render_screen(page, request, "theme/portal/billing/payment_detail.html", {"payment": payment})
+
+
+# --- statement of account --------------------------------------------------------------------
+@customer_screen(name="statement", nav="invoices")
+def statement(page, request, portal):
+    form = StatementForm(request.GET if "date_from" in request.GET else None, initial=StatementForm.initial_range())
+    if form.is_bound and form.is_valid():
+        statement = billing_selectors.statement_of_account(
+            account=portal.account, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
+        )
+        pdf = render_pdf(
+            "theme/portal/billing/pdf/statement.html",
+            {"statement": statement, "tenant": page.tenant, "home": page, "logo": image_data_uri(page.logo)},
+            request=request,
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"statement-{portal.account.number}-{statement.date_from}-{statement.date_to}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render_screen(
+        page, request, "theme/portal/billing/statement.html", {"form": form}, status=400 if form.is_bound else 200
+    )
+
+
+# --- contacts --------------------------------------------------------------------------------
+@customer_screen(name="contacts")
+def contacts(page, request, portal):
+    return render_screen(
+        page,
+        request,
+        "theme/portal/billing/contact_list.html",
+        {
+            "contacts": billing_selectors.contacts_of(account=portal.account),
+            "can_manage": portal.has(access.PortalPermission.MANAGE_CONTACTS),
+        },
+    )
+
+
+@customer_screen(name="contact_new", nav="contacts")
+def contact_new(page, request, portal):
+    return _contact_form(page, request, portal, contact=None)
+
+
+@customer_screen(name="contact_edit", nav="contacts")
+def contact_edit(page, request, portal, pk):
+    contact = access.get_object_or_404(
+        Contact.objects.all(), portal=portal, pk=pk, permission=access.PortalPermission.MANAGE_CONTACTS
+    )
+    return _contact_form(page, request, portal, contact=contact)
+
+
+def _contact_form(page, request, portal, *, contact):
+    portal.require(access.PortalPermission.MANAGE_CONTACTS)
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = billing_services.contact_save(
+                account=portal.account,
+                data=form.cleaned_data,
+                contact=Contact.objects.get(pk=contact.pk) if contact else None,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Contact %(name)s saved.") % {"name": saved.full_name})
+            return redirect(page.route_url("contacts", request=request))
+    return render_screen(
+        page,
+        request,
+        "theme/portal/billing/contact_form.html",
+        {"form": form, "contact": contact},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --- settings --------------------------------------------------------------------------------
+@customer_screen(name="settings")
+def settings(page, request, portal):
+    can_edit = portal.has(access.PortalPermission.MANAGE_CONTACTS)
+    account = portal.account
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponseNotAllowed(["GET"])
+        form = CompanyAddressForm(request.POST, instance=type(account).objects.get(pk=account.pk))
+        if form.is_valid():
+            billing_services.account_update_address(account=account, data=form.cleaned_data)
+            messages.success(request, _("Your company address has been saved."))
+            return redirect(page.route_url("settings", request=request))
+    else:
+        form = CompanyAddressForm(instance=account)
+    return render_screen(
+        page,
+        request,
+        "theme/portal/billing/settings.html",
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "account": account,
+            "logins": [c for c in billing_selectors.contacts_of(account=account) if c.can_login],
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )

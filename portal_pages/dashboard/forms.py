@@ -1,0 +1,1 @@
+"""The dashboard takes no input: its widgets only show (see :mod:`.widgets`)."""

@@ -1,0 +1,272 @@
+"""Identity screens of a portal: sign in (django-two-factor-auth's wizard, branded), change password (user menu),
+two-factor enrolment, forgot password, set-password links, the owner's System access settings, and the lockout
+page of django-axes."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import password_validation, update_session_auth_hash
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticToken
+from two_factor.forms import AuthenticationTokenForm, BackupTokenForm
+from two_factor.utils import default_device
+from two_factor.views import LoginView, SetupView
+
+from portal_models import access, ratelimit
+from portal_models.languages import offered_languages
+from portal_models.models import Contact
+from portal_models.observability import client_ip
+from portal_models.selectors.identity import system_access_contacts, user_from_set_password_link
+from portal_models.services import identity
+from portal_models.services.users import user_set_language
+
+from ..screen import base_context, customer_screen, render_screen
+from .forms import ChangePasswordForm, ForgotPasswordForm, GrantLoginForm, NewPasswordForm, PortalAuthenticationForm
+
+
+def _backup_count(user) -> int:
+    return StaticToken.objects.filter(device__user=user).count()
+
+
+def render_auth(page, request, template: str, context: dict | None = None, *, status: int = 200):
+    """An anonymous screen in the look of the tenant's sign-in page."""
+    login_page = page.login_page
+    base = base_context(page, request, page=login_page or page)
+    base.update(
+        login_page=login_page,
+        login_url=login_page.get_url(request) if login_page else page.get_url(request),
+        forgot_url=page.route_url("password_forgot", request=request),
+        password_rules=password_validation.password_validators_help_texts(),
+    )
+    base.update(context or {})
+    return TemplateResponse(request, template, base, status=status)
+
+
+# --- signed in -------------------------------------------------------------------------------
+
+
+@customer_screen(name="change_password")
+def change_password(page, request, portal):
+    temporary = request.user.must_change_password
+    form_class = NewPasswordForm if temporary else ChangePasswordForm
+    form = form_class(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identity.user_set_password(user=request.user, password=form.cleaned_data["new_password1"])
+        update_session_auth_hash(request, request.user)
+        messages.success(request, _("Your password has been changed."))
+        return redirect(page.route_url("dashboard", request=request))
+    return render_screen(
+        page,
+        request,
+        "theme/portal/identity/change_password.html",
+        {
+            "form": form,
+            "temporary": temporary,
+            "password_rules": password_validation.password_validators_help_texts(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@customer_screen(name="system_access", nav="settings")
+def system_access(page, request, portal):
+    portal.require(access.PortalPermission.MANAGE_CONTACTS)
+    contacts = list(system_access_contacts(account=portal.account))
+    grantable = [c for c in contacts if not c.can_login and c.email]
+    form = GrantLoginForm(request.POST or None, contacts=grantable)
+    if request.method == "POST":
+        action = request.POST.get("action", "grant")
+        if action == "disable_all":
+            count = identity.account_disable_logins(
+                account=portal.account, keep=portal.contact, revoked_by=request.user
+            )
+            messages.success(request, _("Sign-in disabled for %(count)d contact(s).") % {"count": count})
+            return redirect(page.route_url("system_access", request=request))
+        if action == "revoke":
+            contact = access.get_object_or_404(
+                Contact.objects.all(), portal=portal, pk=request.POST.get("contact"), can_login=True
+            )
+            if contact.pk == portal.contact.pk:
+                raise Http404("You cannot revoke your own login here.")
+            identity.contact_revoke_login(contact=contact, revoked_by=request.user)
+            messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
+            return redirect(page.route_url("system_access", request=request))
+        if form.is_valid():
+            contact = access.get_object_or_404(
+                Contact.objects.all(), portal=portal, pk=form.cleaned_data["contact"], can_login=False
+            )
+            try:
+                identity.contact_grant_login(contact=contact, invited_by=request.user)
+            except ValidationError as error:
+                form.add_error("contact", error.message_dict.get("contact", error.messages))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s can now sign in; we emailed them a link to choose a password.")
+                    % {"name": contact.full_name},
+                )
+                return redirect(page.route_url("system_access", request=request))
+    return render_screen(
+        page,
+        request,
+        "theme/portal/identity/system_access.html",
+        {"form": form, "contacts": contacts, "grantable": grantable},
+        status=400 if form.errors else 200,
+    )
+
+
+@customer_screen(name="two_factor")
+def two_factor(page, request, portal):
+    if request.method == "POST" and request.POST.get("action") in ("disable", "backup_codes"):
+        if not user_has_device(request.user):
+            return redirect(page.route_url("two_factor", request=request))
+        if request.POST["action"] == "disable":
+            if page.tenant.two_factor_policy == page.tenant.TwoFactorPolicy.REQUIRED:
+                messages.error(request, _("%(tenant)s requires two-factor authentication.") % {"tenant": page.tenant})
+            else:
+                identity.user_two_factor_disable(user=request.user)
+                messages.success(request, _("Two-factor authentication is off."))
+            return redirect(page.route_url("two_factor", request=request))
+        codes = identity.user_backup_codes_generate(user=request.user)
+        return render_screen(
+            page,
+            request,
+            "theme/portal/identity/two_factor.html",
+            {"device": default_device(request.user), "codes": codes},
+        )
+    device = default_device(request.user)
+    if device is None:
+        return PortalTwoFactorSetupView.as_view(home=page)(request)
+    return render_screen(
+        page,
+        request,
+        "theme/portal/identity/two_factor.html",
+        {"device": device, "enabled_now": "enabled" in request.GET, "backup_count": _backup_count(request.user)},
+    )
+
+
+# --- anonymous -------------------------------------------------------------------------------
+
+
+def password_forgot(page, request):
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    form = ForgotPasswordForm(request.POST or None)
+    context = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            identity.password_reset_request(
+                tenant=page.tenant, email=form.cleaned_data["email"], ip_address=client_ip(request)
+            )
+        except ratelimit.RateLimited:
+            return render_auth(
+                page, request, "theme/portal/identity/forgot_password.html", {**context, "limited": True}, status=429
+            )
+        context["sent"] = True
+    return render_auth(page, request, "theme/portal/identity/forgot_password.html", context)
+
+
+def set_password(page, request, uidb64, token):
+    user = user_from_set_password_link(tenant=page.tenant, uidb64=uidb64, token=token)
+    if user is None:
+        return render_auth(page, request, "theme/portal/identity/set_password.html", {"form": None}, status=404)
+    form = NewPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identity.user_set_password(user=user, password=form.cleaned_data["new_password1"], from_link=True)
+        messages.success(request, _("Your password is set. Sign in with your email and new password."))
+        return redirect(page.login_url(request))
+    return render_auth(
+        page,
+        request,
+        "theme/portal/identity/set_password.html",
+        {"form": form, "link_user": user},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- third-party flows in the tenant's branding ------------------------------------------------
+
+
+class PortalLoginView(LoginView):
+    """django-two-factor-auth's login wizard on a tenant's branded PortalLoginPage."""
+
+    page = None  # the PortalLoginPage, given to as_view()
+    template_name = "theme/portal/login.html"
+    form_list = (
+        (LoginView.AUTH_STEP, PortalAuthenticationForm),
+        (LoginView.TOKEN_STEP, AuthenticationTokenForm),
+        (LoginView.BACKUP_STEP, BackupTokenForm),
+    )
+
+    def dispatch(self, request, *args, **kwargs):
+        self.home = self.page.portal_home
+        request.portal_tenant = self.home.tenant
+        return super().dispatch(request, *args, **kwargs)
+
+    def done(self, form_list, **kwargs):
+        response = super().done(form_list, **kwargs)
+        self.save_language_choice()
+        return response
+
+    def save_language_choice(self):
+        """A language chosen on the sign-in page (the language cookie) becomes the user's language."""
+        user = self.request.user
+        if user.is_authenticated and self.request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+            offered = [code for code, _name in offered_languages(self.home.tenant)]
+            user_set_language(user=user, language=translation.get_language(), allowed=offered)
+
+    def get_prefix(self, request, *args, **kwargs):
+        # One wizard state per tenant, so that two portals open in one browser do not mix.
+        return f"portal_login_{self.home.tenant_id}"
+
+    def get_success_url(self):
+        return self.get_redirect_url() or self.home.route_url("dashboard", request=self.request)
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form, **kwargs)
+        context.update(base_context(self.home, self.request, page=self.page.localized_content(self.request)))
+        return context
+
+
+class PortalTwoFactorSetupView(SetupView):
+    """django-two-factor-auth's enrolment wizard inside a tenant's portal shell."""
+
+    home = None  # the PortalHomePage, given to as_view()
+    template_name = "theme/portal/identity/two_factor_setup.html"
+
+    def get_prefix(self, request, *args, **kwargs):
+        return "two_factor_setup"
+
+    def get(self, request, *args, **kwargs):
+        # the portal screen shows the status once a device exists; here we always start the wizard
+        return super(SetupView, self).get(request, *args, **kwargs)
+
+    def get_success_url(self):
+        return self.home.route_url("two_factor", request=self.request) + "?enabled=1"
+
+    def get_context_data(self, form, **kwargs):
+        context = super().get_context_data(form, **kwargs)
+        context.update(base_context(self.home, self.request, portal=self.request.portal))
+        context["cancel_url"] = self.home.route_url("dashboard", request=self.request)
+        if "QR_URL" in context:
+            context["QR_URL"] = reverse("two_factor:qr")
+        return context
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes lockout: a clear, branded message on the sign-in page (status 429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = dict(getattr(original_response, "context_data", None) or {})
+    keep = {k: context[k] for k in ("page", "self", "portal_home", "tenant") if k in context}
+    if "portal_home" in keep:
+        keep["login_page"] = keep["portal_home"].login_page
+        template = "theme/portal/identity/locked.html"
+    else:
+        template = "theme/portal/identity/locked_staff.html"
+    return TemplateResponse(request, template, {**keep, "minutes": minutes}, status=429).render()

@@ -1,0 +1,48 @@
+"""The branded sign-in page of a tenant's portal."""
+
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from ..blocks import LinkBlock
+from ..identity.views import PortalLoginView
+from ..localization import LocalizedPortalPageMixin
+from ..routing_cache import CachedViewRestrictionsMixin
+from .home import PortalHomePage, portal_home_of
+
+
+class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Page):
+    """The branded sign-in screen; the form is django-two-factor-auth's login wizard."""
+
+    headline = models.CharField(max_length=200, default="Sign in to your customer portal")
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    help_links = StreamField([("link", LinkBlock())], blank=True)
+
+    parent_page_types = ["portal_pages.PortalHomePage"]
+    subpage_types = []
+    max_count_per_parent = 1
+    template = "theme/portal/login.html"
+
+    content_panels = Page.content_panels + [
+        FieldPanel("headline"),
+        FieldPanel("intro"),
+        FieldPanel("image"),
+        FieldPanel("help_links"),
+    ]
+
+    class Meta:
+        verbose_name = _("portal sign-in page")
+
+    @cached_property
+    def portal_home(self) -> PortalHomePage:
+        return portal_home_of(self)
+
+    def serve(self, request, *args, **kwargs):
+        return PortalLoginView.as_view(page=self)(request)
+
+    def serve_preview(self, request, mode_name):
+        return self.serve(request)

@@ -1,0 +1,129 @@
+"""What every customer screen of a portal shares: the one decorator (tenant, access check, forced password change,
+two-factor policy), the one base context, and the one render function.
+
+A screen is a plain view function ``view(page, request, portal, *args)``, declared in its feature's ``views.py``
+and mounted by the feature's ``urls.py`` through ``PortalHomePage.get_subpage_urls()`` (Wagtail binds the page as
+the view's first argument).
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from portal_models import access, caching
+
+from . import fragments
+from .navigation import shell_context
+
+# A link that is about one company (``?account=<account number>``, as in a payment reminder): a user who acts for
+# several companies is asked to switch to it first (a POST), or sent on without it when it is already theirs.
+ACCOUNT_PARAM = "account"
+
+# Screens a user with a temporary password, or without a required second factor, may still open.
+PASSWORD_SCREEN = "change_password"
+TWO_FACTOR_SCREENS = ("two_factor", PASSWORD_SCREEN)
+
+
+def customer_screen(*, name: str, nav: str | None = None):
+    """Declare a signed-in customer screen (its route ``name``; ``nav``: the navigation entry it lights up).
+
+    The view receives ``(page, request, portal, *args)``, where ``portal`` is the
+    :class:`portal_models.access.PortalContext` — the one access check. Visitors who may not use this tenant's
+    portal are sent to its sign-in page.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(page, request, *args, **kwargs):
+            portal = enter_portal(page, request, name)
+            if not isinstance(portal, access.PortalContext):
+                return portal  # to sign in, to change the temporary password or to enrol in 2FA
+            request.portal = portal
+            request.portal_nav = nav or name
+            if request.method == "GET" and ACCOUNT_PARAM in request.GET:
+                return account_link(page, request, portal)
+            return func(page, request, portal, *args, **kwargs)
+
+        wrapper.customer_route = name  # marks the view as access-checked (the security tests look for it)
+        return wrapper
+
+    return decorator
+
+
+def enter_portal(home, request, screen: str):
+    """The signed-in customer's PortalContext on ``home``'s portal, or the response that must come first: the
+    sign-in page, the forced change of a temporary password, or two-factor enrolment when the tenant requires it.
+    Every customer screen goes through here (the customer screens and the document library page)."""
+    try:
+        portal = access.portal_context(request, tenant=home.tenant)
+    except access.NotSignedIn:
+        return redirect_to_login(request.get_full_path(), home.login_url(request))
+    if request.user.must_change_password and screen != PASSWORD_SCREEN:
+        return redirect(home.route_url(PASSWORD_SCREEN, request=request))
+    if screen not in TWO_FACTOR_SCREENS and _two_factor_missing(home, request.user):
+        messages.warning(
+            request,
+            _("%(tenant)s requires two-factor authentication. Please set it up to continue.") % {"tenant": home.tenant},
+        )
+        return redirect(home.route_url("two_factor", request=request))
+    return portal
+
+
+def _two_factor_missing(home, user) -> bool:
+    """Users of a tenant that requires two-factor authentication must enrol before anything else."""
+    return home.tenant.two_factor_policy == home.tenant.TwoFactorPolicy.REQUIRED and not user_has_device(user)
+
+
+def account_link(home, request, portal):
+    """A customer screen opened from a link naming a company (:data:`ACCOUNT_PARAM`): the same screen without the
+    parameter when that company is the active one, or not one of the user's (nothing is revealed about it); else a
+    page that offers to switch to it and come back here. Opening a link changes nothing: the switch is the company
+    switch's own POST."""
+    params = request.GET.copy()
+    number = params.pop(ACCOUNT_PARAM, [""])[-1]
+    here = request.path + (f"?{params.urlencode()}" if params else "")
+    wanted = next((c.account for c in portal.contacts if c.account.number == number), None)
+    if wanted is None or wanted.pk == portal.account.pk:
+        return redirect(here)
+    return render_screen(home, request, "theme/portal/account_link.html", {"wanted": wanted, "next_url": here})
+
+
+def base_context(home, request, *, page=None, portal=None, current: str | None = None) -> dict:
+    """The context every portal template starts from: the page shown (``page``/``self``, by default the portal
+    home), the portal and its tenant; for a signed-in customer (``portal``) also the shell (navigation, header key)
+    and the key of the account's cached fragments."""
+    page = home if page is None else page
+    context = {"page": page, "self": page, "portal_home": home, "tenant": home.tenant}
+    if portal is not None:
+        context["portal"] = portal
+        context["fragment_key"] = caching.fragment_key(portal, home)  # for {% cache %} around account data
+        context.update(shell_context(home=home, portal=portal, current=current, request=request))
+    return context
+
+
+def render_screen(home, request, template: str, context=None, *, status: int = 200, cache_page: bool = False):
+    """A customer screen in the signed-in shell.
+
+    ``context`` is a dict, or a callable returning one. With ``cache_page`` the whole page is cached (holes for
+    the per-request values, see :mod:`portal_pages.fragments`) and a callable context is only called when the
+    page is not in the cache. Use it only for screens whose every part is covered by the key: the account's
+    and tenant's data and the contact's rights (``fragment_key``), the header's (``header_key``: branding,
+    pages, the user, their companies) and the full path; the access check has run before, on every request.
+    """
+    base = base_context(home, request, portal=request.portal, current=getattr(request, "portal_nav", None))
+
+    def full_context() -> dict:
+        # the page whose content (welcome message) to show: its translation in the active language
+        base["content_page"] = getattr(request, "portal_content_page", None) or home.localized_content(request)
+        base.update((context() if callable(context) else context) or {})
+        return base
+
+    if cache_page and status == 200 and fragments.page_cacheable(request):
+        key_parts = (base["header_key"], base["fragment_key"], request.get_full_path())
+        return fragments.page_response(request, template, key_parts, full_context)
+    return TemplateResponse(request, template, full_context(), status=status)
