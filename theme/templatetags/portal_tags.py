@@ -49,9 +49,10 @@ def portal_languages(tenant):
 
 
 @register.simple_tag(takes_context=True)
-def portal_route(context, home, name):
-    """The URL of a customer route of a portal home page: {% portal_route portal_home "set_language" as url %}."""
-    return home.route_url(name, request=context.get("request"))
+def portal_url(context, name, *args):
+    """The URL of one of the portal's screens by route name, on the context's ``portal_home``:
+    ``{% portal_url "invoice" invoice.pk %}``, ``{% portal_url "set_language" as url %}``."""
+    return context["portal_home"].route_url(name, *args, request=context.get("request"))
 
 
 @register.simple_tag(takes_context=True)
