@@ -14,6 +14,7 @@ class PortalPagesConfig(AppConfig):
 
 def _translated(sender, source_obj, target_obj, **kwargs):
     """Who edits a portal's pages edits their translations (portal_models.services.tenants)."""
+    # imported when called: this module is loaded while the app registry is filled, before any model can be
     from wagtail.models import Page
 
     from portal_models.services.tenants import page_permissions_follow_translation

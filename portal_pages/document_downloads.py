@@ -11,13 +11,13 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from portal_models import access
 from portal_models.downloads import signed_url
 
+from .models import PortalHomePage
+
 
 def before_serve_document(document, request):
     tenant = access.document_tenant(document)
     decision = access.can_download_document(request, document, tenant=tenant)
     if decision == access.DownloadDecision.SIGN_IN:
-        from .models import PortalHomePage
-
         home = PortalHomePage.objects.filter(tenant=tenant).live().first() if tenant else None
         login = home.login_url(request) if home is not None and home.login_page else settings.LOGIN_URL
         return redirect_to_login(request.get_full_path(), login)

@@ -47,11 +47,6 @@ def fill(html: str, request) -> str:
     return html
 
 
-def cached(key: str, render: Callable[[], str]) -> str:
-    """The HTML cached under ``key`` (holes unfilled), rendered by ``render()`` when missing."""
-    return caching.cached(key, lambda: str(render()))
-
-
 def page_cacheable(request) -> bool:
     """Whole signed-in pages are cached for plain GETs only: never when a message (a flash) is waiting to be shown."""
     return request.method == "GET" and not len(messages.get_messages(request))
@@ -61,5 +56,5 @@ def page_response(request, template: str, key_parts: tuple, context: Callable[[]
     """A whole signed-in page from the cache (``key_parts`` must cover everything it shows), rendered from
     ``context()`` only when missing. The caller has run the access check and :func:`page_cacheable`."""
     key = "page:" + hashlib.sha256("\x1f".join(map(str, (template, *key_parts))).encode()).hexdigest()
-    html = cached(key, lambda: render_to_string(template, {**context(), **holes()}, request))
+    html = caching.cached(key, lambda: str(render_to_string(template, {**context(), **holes()}, request)))
     return HttpResponse(fill(html, request))

@@ -3,13 +3,12 @@
 from django.conf import settings
 from django.utils import translation
 from django.utils.functional import cached_property
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale
 
 
 def locale_id(code: str, request=None) -> int | None:
     """The id of the Wagtail Locale of a language (None when there is none), remembered for the request."""
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale
-
     cache = getattr(request, "_portal_locale_ids", None)
     if cache is None:
         cache = {}

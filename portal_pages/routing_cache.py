@@ -9,21 +9,16 @@ Like the account caches it is therefore never stale, in any worker and with any 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
 from portal_models import caching
 from portal_models.caching import routing_version
 
-T = TypeVar("T")
 
-
-def cached(version: str, parts: tuple, compute: Callable[[], T]) -> T:
-    """``compute()`` cached under the routing version (entries of old versions expire unused)."""
-    return caching.cached("routing:" + ":".join(map(str, (version, *parts))), compute)
+def routing_key(version: str, *parts) -> str:
+    """The cache key of a routing lookup under the routing version (entries of old versions expire unused)."""
+    return "routing:" + ":".join(map(str, (version, *parts)))
 
 
 def site_for_request(request) -> Site | None:
@@ -37,7 +32,7 @@ def site_for_request(request) -> Site | None:
             site.root_page = site.root_page.specific
         return site
 
-    return cached(routing_version(request), ("site", hostname, port), compute)
+    return caching.cached(routing_key(routing_version(request), "site", hostname, port), compute)
 
 
 def remember_version(page, request) -> None:
@@ -52,8 +47,7 @@ class CachedViewRestrictionsMixin:
         version = self.__dict__.get("_routing_version")
         if version is None:  # not routed by the portal (admin preview, tests): as Wagtail does
             return super().get_view_restrictions()
-        return cached(
-            version,
-            ("restrictions", self.pk),
+        return caching.cached(
+            routing_key(version, "restrictions", self.pk),
             lambda: list(super(CachedViewRestrictionsMixin, self).get_view_restrictions()),
         )

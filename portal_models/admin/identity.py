@@ -30,7 +30,9 @@ def portal_logins(request):
     search = request.GET.get("q", "").strip()
     contacts = admin_queryset(request, contacts_for_logins(search=search))
     page = Paginator(contacts, 50).get_page(request.GET.get("p"))
-    return TemplateResponse(request, "theme/admin/identity/portal_logins.html", {"page_obj": page, "search": search})
+    return TemplateResponse(
+        request, "portal_models/admin/identity/portal_logins.html", {"page_obj": page, "search": search}
+    )
 
 
 @require_POST
@@ -62,7 +64,7 @@ def lockout_list(request):
     page = Paginator(lockouts(user=request.user), 50).get_page(request.GET.get("p"))
     return TemplateResponse(
         request,
-        "theme/admin/identity/lockouts.html",
+        "portal_models/admin/identity/lockouts.html",
         {"page_obj": page, "limit": settings.AXES_FAILURE_LIMIT},
     )
 

@@ -9,9 +9,9 @@ from wagtail.images.fields import WagtailImageField
 from portal_models.models import Tenant
 from portal_models.models.tenants import slug_validator
 
-from .branding import brand_contrast_warnings
-from .models import hex_colour
-from .provisioning import DEFAULT_ACCENT, DEFAULT_PRIMARY
+from ..branding import brand_contrast_warnings
+from ..models import hex_colour
+from ..provisioning import DEFAULT_ACCENT, DEFAULT_PRIMARY
 
 
 class ColourInput(forms.TextInput):

@@ -10,7 +10,7 @@ from wagtail.models import Page
 
 from portal_models.staff_access import staff_scope, staff_tenant_ids
 
-from .models import PortalHomePage
+from ..models import PortalHomePage
 
 
 def staff_pages(*, user, pages: QuerySet) -> QuerySet:

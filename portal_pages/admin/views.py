@@ -12,8 +12,8 @@ from django.views.generic import FormView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 
-from .new_portal_forms import NewPortalForm
-from .provisioning import portal_provision
+from ..provisioning import portal_provision
+from .forms import NewPortalForm
 
 
 def can_create_portals(user) -> bool:
@@ -22,7 +22,7 @@ def can_create_portals(user) -> bool:
 
 class NewPortalView(WagtailAdminTemplateMixin, FormView):
     form_class = NewPortalForm
-    template_name = "theme/admin/new_portal.html"
+    template_name = "portal_models/admin/new_portal.html"
     page_title = gettext_lazy("New portal")
     header_icon = "site"
 

@@ -1,11 +1,11 @@
 """The portal directory: the default site's root, each tenant's portal below it at /<tenant-slug>/."""
 
-from django.db import models  # noqa: F401
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from portal_models import caching
 from portal_models.caching import routing_version
 
 from .. import routing_cache
@@ -50,9 +50,8 @@ class PortalRootPage(LocalizedPortalPageMixin, Page):
 
     def portal_for_slug(self, request, slug: str) -> PortalHomePage | None:
         """The tenant portal at ``/<slug>/`` below this directory (any status; routing checks it is live)."""
-        home = routing_cache.cached(
-            routing_version(request),
-            ("home", self.pk, slug),
+        home = caching.cached(
+            routing_cache.routing_key(routing_version(request), "home", self.pk, slug),
             lambda: (
                 PortalHomePage.objects.child_of(self).select_related("tenant", "logo", "favicon").filter(slug=slug)
             ).first(),

@@ -13,8 +13,8 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from portal_models.models import PortalCollection, StaffRole, Tenant, TenantStaffGroup
 from portal_models.tests.factories import UserFactory
+from portal_pages.admin.forms import NewPortalForm
 from portal_pages.models import ContentPage, DocumentLibraryPage, PortalHomePage, PortalLoginPage
-from portal_pages.new_portal_forms import NewPortalForm
 from portal_pages.provisioning import portal_provision
 from portal_pages.tests.factories import make_portal, portal_root
 

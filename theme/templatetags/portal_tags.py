@@ -2,6 +2,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from portal_models import caching
 from portal_models.money import format_money
 from portal_pages import fragments
 from portal_pages.branding import brand_css_values, readable_text_on  # noqa: F401  (readable_text_on: re-exported)
@@ -79,7 +80,7 @@ class PortalFragmentNode(template.Node):
             with context.push(fragments.holes()):
                 return self.nodelist.render(context)
 
-        html = fragments.cached("fragment:" + ":".join([self.name, *map(str, values)]), render)
+        html = caching.cached("fragment:" + ":".join([self.name, *map(str, values)]), lambda: str(render()))
         # inside a whole cached page the holes stay open: the page fills them when it is served
         return mark_safe(html if context.get("holes_open") else fragments.fill(html, request))
 
