@@ -11,3 +11,9 @@ class PortalModelsConfig(AppConfig):
 
         signals.connect()
         caching.connect()
+        # The emailed sign-in code goes out through the one email service, branded (django-otp's documented hook).
+        from django_otp.plugins.otp_email.models import EmailDevice
+
+        from .services.emails import send_sign_in_code
+
+        EmailDevice.send_mail = send_sign_in_code

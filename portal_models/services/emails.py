@@ -1,20 +1,27 @@
-"""Branded email: every message of a tenant carries its logo, colours and sender name,
-with a plain-text alternative. Templates: theme/templates/theme/emails/<name>.{txt,html};
-the subject is the first line of ``<name>_subject.txt``. Each recipient gets the message in their
-language (``User.language``, limited to the tenant's languages)."""
+"""The one email service: every message the project sends goes out here (no other module builds an email).
+
+Each message is branded (the tenant's logo, colours and sender name) HTML with a plain-text alternative, in each
+recipient's language (``User.language``, limited to the tenant's languages), and every link in it is absolute,
+built from the tenant's own root URL (its Wagtail Site, else the default Site) and ``reverse()``.
+Templates: theme/templates/theme/emails/<name>.{txt,html}; the subject is the first line of ``<name>_subject.txt``
+or a callable worded in each language (:func:`send_branded_email`); :func:`send_plain_email` wraps a text body in
+the branded layout (``_text.html``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from wagtail.models import Site
 
 from portal_models.languages import language_for, offered_languages
-from portal_models.models import Account, Tenant, User
+from portal_models.models import Account, Contact, Tenant, User
+from portal_models.staff_access import staff_tenants
 
 
 def tenant_language(tenant: Tenant) -> str:
@@ -40,6 +47,25 @@ def _absolute(url: str, base: str) -> str:
     return base.rstrip("/") + "/" + url.lstrip("/")
 
 
+def tenant_root_url(tenant: Tenant) -> str:
+    """The scheme and host of a tenant's portal (no trailing slash): the Wagtail Site of its portal page when it has
+    its own domain, else the default Site, else ``WAGTAILADMIN_BASE_URL``."""
+    home = getattr(tenant, "portal_home", None)
+    site = home.get_site() if home is not None else None
+    site = site or Site.objects.filter(is_default_site=True).first()
+    return (site.root_url if site is not None else settings.WAGTAILADMIN_BASE_URL).rstrip("/")
+
+
+def absolute_url(*, tenant: Tenant, path: str) -> str:
+    """``path`` (from ``reverse()`` or a file's URL) made absolute on the tenant's root URL."""
+    return _absolute(path, tenant_root_url(tenant))
+
+
+def admin_url(*, tenant: Tenant, name: str, **kwargs) -> str:
+    """The absolute URL of a Wagtail admin screen (route ``name``) on the tenant's root URL, for staff emails."""
+    return absolute_url(tenant=tenant, path=reverse(name, kwargs=kwargs or None))
+
+
 def account_portal_url(account: Account, route: str, query: dict | None = None, **kwargs) -> str:
     """The absolute URL of a customer screen (``route`` of the portal page, with ``kwargs``) about ``account``,
     for emails. It names the account (``?account=<number>``), so a customer who acts for several companies is
@@ -59,7 +85,7 @@ def account_portal_url(account: Account, route: str, query: dict | None = None, 
 def branding_for(*, tenant: Tenant) -> dict:
     """Logo URL, colours and portal address of a tenant, for emails (the portal page holds the branding)."""
     home = getattr(tenant, "portal_home", None)
-    base = settings.WAGTAILADMIN_BASE_URL
+    base = tenant_root_url(tenant)
     brand = {"primary": "#1d4ed8", "accent": "#0f766e", "logo_url": "", "portal_url": base}
     if home is not None:
         brand.update(primary=home.primary_color, accent=home.accent_color)
@@ -69,30 +95,74 @@ def branding_for(*, tenant: Tenant) -> dict:
     return brand
 
 
-def send_branded_email(
-    *, tenant: Tenant, to: list[str], template: str, context: dict | None = None, language: str | None = None
+def _send(
+    *, tenant: Tenant, to: list[str], subject: str, text: str, html: str, reply_to: list[str] | None = None
 ) -> None:
-    """Send one message per language of the recipients (``language`` forces one, e.g. for the support team)."""
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=tenant.from_email,
+        to=to,
+        reply_to=reply_to if reply_to is not None else [tenant.support_email],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def send_branded_email(
+    *,
+    tenant: Tenant,
+    to: list[str],
+    template: str,
+    context: dict | None = None,
+    language: str | None = None,
+    subject: Callable[[], str] | None = None,
+    reply_to: list[str] | None = None,
+) -> None:
+    """Send one message per language of the recipients (``language`` forces one, e.g. for the support team).
+    ``subject``, when given, is called with each language active instead of rendering ``<template>_subject.txt``;
+    replies go to the tenant's support address unless ``reply_to`` says otherwise."""
+    to = [address for address in to if address]
     groups = [(language, to)] if language else recipients_by_language(tenant=tenant, to=to)
     for group_language, addresses in groups:
+        if not addresses:
+            continue
         with translation.override(group_language):
             ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), **(context or {})}
-            subject = render_to_string(f"theme/emails/{template}_subject.txt", ctx).strip().splitlines()[0]
+            if subject is not None:
+                title = str(subject())
+            else:
+                title = render_to_string(f"theme/emails/{template}_subject.txt", ctx).strip().splitlines()[0]
             text = render_to_string(f"theme/emails/{template}.txt", ctx)
             html = render_to_string(f"theme/emails/{template}.html", ctx)
-        message = EmailMultiAlternatives(
-            subject=subject, body=text, from_email=tenant.from_email, to=addresses, reply_to=[tenant.support_email]
-        )
-        message.attach_alternative(html, "text/html")
-        message.send()
+        _send(tenant=tenant, to=addresses, subject=title, text=text, html=html, reply_to=reply_to)
 
 
-def send_plain_email(*, tenant: Tenant, to: list[str], build, reply_to: list[str] | None = None) -> None:
-    """A plain-text message worded per recipient language: ``build()`` returns (subject, body) and is
-    called with each language active."""
+def send_plain_email(
+    *, tenant: Tenant, to: list[str], build: Callable[[], tuple[str, str]], reply_to: list[str] | None = None
+) -> None:
+    """A message whose text ``build()`` words per recipient language (it returns (subject, body) and is called with
+    each language active); the HTML part is that text in the tenant's branded layout."""
     for language, addresses in recipients_by_language(tenant=tenant, to=to):
         with translation.override(language):
             subject, body = build()
-        EmailMultiAlternatives(
-            subject=str(subject), body=str(body), from_email=tenant.from_email, to=addresses, reply_to=reply_to
-        ).send()
+            ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "body": str(body)}
+            html = render_to_string("theme/emails/_text.html", ctx)
+        _send(tenant=tenant, to=addresses, subject=str(subject), text=str(body), html=html, reply_to=reply_to)
+
+
+def send_sign_in_code(device, body: str, **kwargs) -> None:
+    """django-otp's e-mail device (``EmailDevice.send_mail``, set in PortalModelsConfig.ready): the sign-in code,
+    branded for the user's tenant, in the language of the screen it was asked from. ``body`` is django-otp's
+    rendering of ``theme/emails/sign_in_code.txt``."""
+    user = device.user
+    contact = Contact.objects.filter(user=user).select_related("account__tenant").order_by("pk").first()
+    tenant = contact.account.tenant if contact is not None else staff_tenants(user).order_by("pk").first()
+    address = device.email or user.email
+    subject = device.get_subject()
+    if tenant is None:  # no tenant at all: django-otp's own plain message
+        EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
+        return
+    ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "token": device.token}
+    html = render_to_string("theme/emails/sign_in_code.html", ctx)
+    _send(tenant=tenant, to=[address], subject=subject, text=body, html=html)

@@ -11,54 +11,46 @@ reopen. Internal notes are never emailed to customers.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal_models.models import Account, Tenant, Ticket, TicketComment, TicketStatus, User
 from portal_models.models.tickets import TicketCategory, TicketSeverity, validate_ticket_attachment
+from portal_models.services.emails import account_portal_url, admin_url, send_branded_email, tenant_language
 from portal_models.storage import storage_guard
 
 # --- emails -------------------------------------------------------------------------------------
 
 
 def _staff_ticket_url(ticket: Ticket) -> str:
-    return f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/portal_models/ticket/edit/{ticket.pk}/"
+    return admin_url(tenant=ticket.tenant, name="portal_models_ticket_modeladmin_edit", instance_pk=ticket.pk)
 
 
 def _send(
     *, template: str, subject, to: list[str], ticket: Ticket, reply_to: list[str] | None = None, staff=False, **ctx
 ):
     """``subject`` is a callable, so that it is worded in each recipient's language."""
-    from portal_models.services.emails import account_portal_url, recipients_by_language, tenant_language
-
     to = [address for address in to if address]
     if not to:
         return
     context = {
         "ticket": ticket,
-        "tenant": ticket.tenant,
         "customer_url": account_portal_url(ticket.account, "ticket_detail", pk=ticket.pk),
         "staff_url": _staff_ticket_url(ticket),
         **ctx,
     }
-    groups = [(tenant_language(ticket.tenant), to)] if staff else recipients_by_language(tenant=ticket.tenant, to=to)
-    for language, addresses in groups:
-        with translation.override(language):
-            message = EmailMultiAlternatives(
-                subject=f"[{ticket.reference}] {subject()}",
-                body=render_to_string(f"theme/email/tickets/{template}.txt", context),
-                from_email=ticket.tenant.from_email,
-                to=addresses,
-                reply_to=reply_to,
-            )
-            message.attach_alternative(render_to_string(f"theme/email/tickets/{template}.html", context), "text/html")
-        message.send()
+    send_branded_email(
+        tenant=ticket.tenant,
+        to=to,
+        template=f"tickets/{template}",
+        context=context,
+        language=tenant_language(ticket.tenant) if staff else None,
+        subject=lambda: f"[{ticket.reference}] {subject()}",
+        reply_to=reply_to or [],
+    )
 
 
 def _customer_recipients(ticket: Ticket) -> list[str]:
