@@ -3,6 +3,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from portal_models import caching
+from portal_models.languages import offered_languages
 from portal_models.money import format_money
 from portal_pages import fragments
 from portal_pages.branding import brand_css_values, readable_text_on  # noqa: F401  (readable_text_on: re-exported)
@@ -44,8 +45,6 @@ def money(amount, currency="USD"):
 @register.simple_tag
 def portal_languages(tenant):
     """(code, name) of the languages a tenant's portal offers (the language selector hides when only one)."""
-    from portal_models.languages import offered_languages
-
     return offered_languages(tenant) if tenant is not None else []
 
 
