@@ -19,6 +19,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal_models.money import from_minor_units, to_minor_units
 
@@ -63,20 +64,21 @@ def _service_unavailable() -> PaymentServiceUnavailable:
     )
 
 
+# Marked with gettext_lazy so makemessages extracts them; worded in the customer's language when shown.
 DECLINE_MESSAGES = {
-    "card_declined": "Your card was declined. Please use another card or contact your bank.",
-    "expired_card": "Your card has expired. Please use another card.",
-    "incorrect_cvc": "The card's security code is incorrect.",
-    "insufficient_funds": "Your card has insufficient funds. Please use another card.",
-    "processing_error": "The card could not be processed. Please try again.",
-    "payment_intent_authentication_failure": "The card's authentication (3-D Secure) failed.",
+    "card_declined": gettext_lazy("Your card was declined. Please use another card or contact your bank."),
+    "expired_card": gettext_lazy("Your card has expired. Please use another card."),
+    "incorrect_cvc": gettext_lazy("The card's security code is incorrect."),
+    "insufficient_funds": gettext_lazy("Your card has insufficient funds. Please use another card."),
+    "processing_error": gettext_lazy("The card could not be processed. Please try again."),
+    "payment_intent_authentication_failure": gettext_lazy("The card's authentication (3-D Secure) failed."),
 }
 
 
 def decline_message(code: str | None, fallback: str | None = None) -> str:
     if code in DECLINE_MESSAGES:
-        return _(DECLINE_MESSAGES[code])
-    return fallback or _(DECLINE_MESSAGES["card_declined"])
+        return str(DECLINE_MESSAGES[code])
+    return fallback or str(DECLINE_MESSAGES["card_declined"])
 
 
 def _client() -> stripe.StripeClient:
@@ -262,6 +264,55 @@ def payment_intent_raw(*, intent_id: str) -> dict:
 
 
 @dataclass(frozen=True)
+class ChargedIntent:
+    id: str
+    status: str
+    amount: Decimal  # what was received (0 unless it succeeded)
+    currency: str
+    created: int
+    metadata: dict
+    customer: str = ""
+
+
+def payment_intents_list(*, since: int, until: int) -> list[ChargedIntent]:
+    """The PaymentIntents created in ``[since, until)`` (Unix times), every page of them."""
+    params: dict[str, Any] = {"limit": 100, "created": {"gte": since, "lt": until}}
+    found: list[ChargedIntent] = []
+    client = _client()
+    while True:
+        try:
+            page = _call(client.v1.payment_intents.list, params)
+        except PaymentRejected:
+            if "created" not in params:
+                raise
+            params.pop("created")  # localstripe knows no filter by date: it is applied below
+            continue
+        data = page.to_dict()
+        rows = data.get("data") or []
+        for pi in rows:
+            created = int(pi.get("created") or 0)
+            if not since <= created < until:  # a server that ignores the filter
+                continue
+            currency = str(pi.get("currency") or "").upper()
+            received = pi.get("amount_received") or (pi.get("amount") if pi.get("status") == "succeeded" else 0)
+            customer = pi.get("customer") or ""
+            found.append(
+                ChargedIntent(
+                    id=pi["id"],
+                    status=pi.get("status") or "",
+                    amount=from_minor_units(int(received or 0), currency),
+                    currency=currency,
+                    created=created,
+                    metadata=dict(pi.get("metadata") or {}),
+                    customer=customer.get("id", "") if isinstance(customer, dict) else str(customer),
+                )
+            )
+        if not data.get("has_more") or not rows:
+            return found
+        params = {**params, "starting_after": rows[-1]["id"]}
+
+
+@dataclass(frozen=True)
 class RefundResult:
     id: str
     amount: Decimal
@@ -313,8 +364,11 @@ def webhook_event(*, payload: bytes, signature: str | None) -> WebhookEvent:
         raise InvalidWebhook(str(exc)) from exc
     if not isinstance(data, dict) or data.get("object") == "v2.core.event":  # construct_event refuses those too
         raise InvalidWebhook("not a snapshot event")
-    obj = (data.get("data") or {}).get("object") or {}
-    return WebhookEvent(id=data["id"], type=data["type"], object=obj, payload=data)
+    if not isinstance(data.get("id"), str) or not data["id"] or not isinstance(data.get("type"), str):
+        raise InvalidWebhook("no event id or type")
+    body = data.get("data")
+    obj = body.get("object") if isinstance(body, dict) else None
+    return WebhookEvent(id=data["id"], type=data["type"], object=obj if isinstance(obj, dict) else {}, payload=data)
 
 
 def intent_charge_id(obj: dict) -> str:

@@ -11,6 +11,7 @@ from .billing import (
     StripeEvent,
 )
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
+from .claims import PaymentClaim
 from .identity import RegistrationRequest
 from .services import (
     OUTSTANDING_REQUIREMENT_STATUSES,
@@ -58,6 +59,7 @@ __all__ = [
     "InvoiceStatus",
     "Payment",
     "PaymentAllocation",
+    "PaymentClaim",
     "PaymentMethod",
     "PaymentReminder",
     "RegistrationRequest",

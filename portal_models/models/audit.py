@@ -20,6 +20,7 @@ class SecurityEventType(models.TextChoices):
     LOGIN_REVOKED = "login_revoked", _("Login rights revoked")
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     REFUND_RECORDED = "refund_recorded", _("Refund recorded")
+    PAYMENT_MISMATCH = "payment_mismatch", _("Payment event refused (does not match what was asked)")
 
 
 class SecurityEvent(models.Model):

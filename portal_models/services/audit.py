@@ -14,6 +14,9 @@ from portal_models.observability import client_ip, current_request, request_tena
 
 logger = logging.getLogger("portal.security")
 
+# What a request that is not a person's (``request.audit_source``) records instead of an address and a browser.
+WEBHOOK_SOURCE = "Stripe webhook"
+
 
 def security_event_record(
     *,
@@ -39,6 +42,9 @@ def security_event_record(
             actor = signed_in
     if actor is not None and user is not None and actor.pk == user.pk:
         actor = None
+    source = getattr(request, "audit_source", "") if request is not None else ""
+    if source:  # written by a machine's request (Stripe's webhook): neither its address nor the customer's
+        actor, request = None, None
     record = SecurityEvent.objects.create(
         event=event,
         tenant=tenant,
@@ -47,7 +53,7 @@ def security_event_record(
         actor=actor,
         email=(email or "")[:254].strip().lower(),
         ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.headers.get("User-Agent", "")[:300] if request is not None else "",
+        user_agent=source or (request.headers.get("User-Agent", "")[:300] if request is not None else ""),
         request_id=getattr(request, "request_id", "") if request is not None else "",
         details=details or {},
     )

@@ -6,14 +6,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -23,6 +24,7 @@ from portal_models.models import (
     Contact,
     Invoice,
     Payment,
+    PaymentClaim,
     PaymentMethod,
     StripeEvent,
     Tenant,
@@ -246,6 +248,97 @@ def autopay_set(*, account: Account, enabled: bool) -> Account:
         return account
 
 
+# --- One payment in flight per invoice (claims) -------------------------------------------------
+
+CLAIM_TTL = timedelta(minutes=30)  # a payment not finished by then no longer holds its invoices
+
+
+class PaymentInProgress(PaymentError):
+    """Another payment (another payer, tab or device) is under way for one of the invoices: nothing is charged."""
+
+    def __init__(self, claim: PaymentClaim):
+        self.claim = claim
+        who = claim.payer_name or (claim.user.get_full_name() or claim.user.email if claim.user else "") or "-"
+        when = formats.date_format(timezone.localtime(claim.created_at), "DATETIME_FORMAT")
+        super().__init__(
+            _(
+                "A payment for this invoice is already in progress (invoice %(number)s, started by %(who)s on "
+                "%(when)s). Nothing was charged; please wait for it to finish."
+            )
+            % {"number": claim.invoice.number, "who": who, "when": when}
+        )
+
+
+def payment_claims_live(*, account: Account, invoice_ids: Sequence[int]) -> list[PaymentClaim]:
+    """The claims not yet expired on these invoices of ``account`` (a read; nothing is locked)."""
+    return list(
+        PaymentClaim.objects.select_related("invoice", "user")
+        .filter(account=account, invoice_id__in=list(invoice_ids), expires_at__gt=timezone.now())
+        .order_by("invoice_id")
+    )
+
+
+def payment_in_progress_check(*, account: Account, invoice_ids: Sequence[int], user: User | None) -> None:
+    """Raise :class:`PaymentInProgress` when someone else's payment holds one of the invoices (the wizard's
+    entry; the claim itself is taken when the payment starts)."""
+    for claim in payment_claims_live(account=account, invoice_ids=invoice_ids):
+        if user is None or claim.user_id != user.pk:
+            raise PaymentInProgress(claim)
+
+
+def payment_claims_take(
+    *, quote: PaymentQuote, user: User | None, payer_name: str, nonce: str
+) -> list[PaymentClaim] | None:
+    """Claim every invoice of ``quote`` at once, or none (all or nothing), locking them in pk order as every
+    payment does. Expired claims are released first. Returns None when the claims were taken; the live claims
+    of ``user`` on all of these invoices when that user already has a payment under way for them (continue it);
+    raises :class:`PaymentInProgress` when anyone else's (or a partial own) claim holds one of them."""
+    account, ids = quote.account, quote.invoice_ids
+    now = timezone.now()
+    with transaction.atomic():
+        invoices_lock(account=account, ids=ids)
+        PaymentClaim.objects.filter(invoice_id__in=ids, expires_at__lte=now).delete()
+        held = list(PaymentClaim.objects.select_related("invoice", "user").filter(invoice_id__in=ids).order_by("pk"))
+        if held:
+            own = [c for c in held if user is not None and c.user_id == user.pk and c.payment_intent_id]
+            if len(own) == len(held) == len(ids) and len({c.payment_intent_id for c in own}) == 1:
+                return own
+            raise PaymentInProgress(next((c for c in held if c not in own), held[0]))
+        try:
+            with transaction.atomic():
+                PaymentClaim.objects.bulk_create(
+                    PaymentClaim(
+                        tenant_id=account.tenant_id,
+                        account=account,
+                        invoice=inv,
+                        user=user if user is not None and user.pk else None,
+                        payer_name=payer_name[:200],
+                        nonce=nonce[:100],
+                        amount=inv.amount_due,
+                        currency=quote.currency,
+                        expires_at=now + CLAIM_TTL,
+                    )
+                    for inv in quote.invoices
+                )
+        except IntegrityError:  # taken meanwhile (a database that does not lock the invoices' rows)
+            claim = PaymentClaim.objects.select_related("invoice", "user").filter(invoice_id__in=ids).first()
+            if claim is None:
+                raise
+            raise PaymentInProgress(claim) from None
+    return None
+
+
+def payment_claims_release(*, intent_id: str = "", account: Account | None = None, nonce: str = "") -> int:
+    """Release the claims of a PaymentIntent (succeeded, failed, canceled), or of a start that charged nothing."""
+    if intent_id:
+        claims = PaymentClaim.objects.filter(payment_intent_id=intent_id)
+    elif account is not None and nonce:
+        claims = PaymentClaim.objects.filter(account=account, nonce=nonce[:100], payment_intent_id="")
+    else:
+        return 0
+    return claims.delete()[0]
+
+
 # --- Starting a payment --------------------------------------------------------------------------
 
 
@@ -267,8 +360,54 @@ def payment_start(
     off_session: bool = False,
 ) -> PaymentStart:
     """Charge the card for what is due on the chosen invoices plus the fee (amounts computed here, never sent
-    by the browser). The Payment itself is recorded by the webhook (:func:`stripe_event_process`)."""
+    by the browser). The Payment itself is recorded by the webhook (:func:`stripe_event_process`).
+
+    The invoices are claimed first (:func:`payment_claims_take`): a payment already under way for any of them
+    raises :class:`PaymentInProgress` and nothing is charged, unless it is ``user``'s own, which is continued
+    (its PaymentIntent is returned, no second one is made)."""
     quote = payment_quote(account=account, invoice_ids=invoice_ids)
+    own = payment_claims_take(quote=quote, user=user, payer_name=payer_name, nonce=nonce)
+    if own:
+        intent = gateway.payment_intent_retrieve(intent_id=own[0].payment_intent_id)
+        if not intent.failed:
+            return PaymentStart(intent=intent, quote=quote)
+        payment_claims_release(intent_id=intent.id)  # the earlier attempt failed: a new one may start
+        own = payment_claims_take(quote=quote, user=user, payer_name=payer_name, nonce=nonce)
+        if own:
+            raise PaymentInProgress(own[0])
+    try:
+        intent, card = _payment_intent_start(
+            account=account,
+            user=user,
+            payer_name=payer_name,
+            quote=quote,
+            payment_method_id=payment_method_id,
+            save_card=save_card,
+            nonce=nonce,
+            off_session=off_session,
+        )
+    except BaseException:
+        payment_claims_release(account=account, nonce=nonce)
+        raise
+    PaymentClaim.objects.filter(account=account, nonce=nonce[:100], payment_intent_id="").update(
+        payment_intent_id=intent.id
+    )
+    if intent.failed:
+        payment_claims_release(intent_id=intent.id)
+    return PaymentStart(intent=intent, quote=quote)
+
+
+def _payment_intent_start(
+    *,
+    account: Account,
+    user: User,
+    payer_name: str,
+    quote: PaymentQuote,
+    payment_method_id: str,
+    save_card: bool,
+    nonce: str,
+    off_session: bool,
+) -> tuple[gateway.Intent, gateway.Card]:
     customer_ensure(account=account)
     card = card_for_account(account=account, payment_method_id=payment_method_id)
     saved = PaymentMethod.objects.filter(account=account, stripe_payment_method_id=card.id).exists()
@@ -299,7 +438,7 @@ def payment_start(
         raise
     if save_card and not saved and not intent.failed:
         payment_method_save(account=account, card=card, user=user)
-    return PaymentStart(intent=intent, quote=quote)
+    return intent, card
 
 
 def _detach_quietly(payment_method_id: str) -> None:
@@ -370,11 +509,28 @@ def _intent_customer(obj: dict) -> str:
     return customer.get("id", "") if isinstance(customer, dict) else customer
 
 
+class WebhookConflict(Exception):
+    """An event that could not be recorded now (a conflict other than its own duplicate): rolled back, and the
+    webhook answers non-2xx so that Stripe delivers it again."""
+
+
+class EventMismatch(Exception):
+    """A signed event that does not match what we asked Stripe for (amount, currency, customer, invoices): it
+    records nothing and is flagged for staff."""
+
+    def __init__(self, reason: str, details: dict | None = None):
+        super().__init__(reason)
+        self.details = details or {}
+
+
 def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
     """Record a verified webhook event once (unique event id); None when it was already processed.
 
     The event's row is inserted first: a second delivery of the same event waits on its unique index and then
-    records nothing. The handler runs in the same transaction, without a savepoint of its own.
+    records nothing. The handler runs in the same transaction, without a savepoint of its own. Any other
+    conflict (an IntegrityError that is not this event's duplicate) rolls everything back and raises
+    :class:`WebhookConflict`, so that Stripe retries. An event that does not match what we asked for, or whose
+    object is malformed, records nothing but a flagged security event (Stripe must not retry it forever).
     """
     handler = EVENT_HANDLERS.get(event.type)
     if handler is None:  # an event type we do not subscribe to: acknowledged, neither stored nor acted on
@@ -383,7 +539,7 @@ def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
     try:
         with transaction.atomic():
             record = StripeEvent.objects.create(
-                event_id=event.id,
+                event_id=str(event.id)[:100],
                 type=event.type,
                 payload=event.payload,
                 payment_intent_id=_event_intent_id(event.object),
@@ -391,43 +547,116 @@ def stripe_event_process(*, event: gateway.WebhookEvent) -> StripeEvent | None:
             )
             handler(event.object)
             return record
-    except IntegrityError:  # the same event (or the same PaymentIntent) is being or was recorded
+    except IntegrityError as exc:
+        if StripeEvent.objects.filter(event_id=str(event.id)[:100]).exists():
+            return None  # the same event was recorded (or is, and we waited for it): the only 200 unprocessed
+        logger.warning("Stripe event %s conflicted (%s); rolled back for Stripe to retry", event.id, exc)
+        raise WebhookConflict(str(exc)) from exc
+    except EventMismatch as exc:
+        _flag_event(event=event, reason=str(exc), details=exc.details)
         return None
+    except (KeyError, ValueError, TypeError, AttributeError, ArithmeticError) as exc:
+        logger.error("Stripe event %s is malformed: %r", event.id, exc)
+        _flag_event(event=event, reason="malformed", details={"error": repr(exc)[:300]})
+        return None
+
+
+def _flag_event(*, event: gateway.WebhookEvent, reason: str, details: dict) -> None:
+    """A security event for staff of the tenant the event names (if any): recorded nothing, kept the evidence."""
+    obj = event.object if isinstance(event.object, dict) else {}
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    account = Account.objects.select_related("tenant").filter(pk=_decimal_pk(meta.get("portal_account_id"))).first()
+    customer = _intent_customer(obj) if isinstance(obj.get("customer", ""), (str, dict)) else ""
+    if customer and (account is None or account.stripe_customer_id != customer):
+        account = Account.objects.select_related("tenant").filter(stripe_customer_id=customer).first() or account
+    security_event_record(
+        event=SecurityEventType.PAYMENT_MISMATCH,
+        account=account,
+        details={
+            "reason": reason,
+            "stripe_event_id": str(event.id)[:100],
+            "stripe_event_type": event.type,
+            "stripe_payment_intent_id": _event_intent_id(obj),
+            "amount": str(obj.get("amount_received") or obj.get("amount") or "")[:40],
+            "currency": str(obj.get("currency") or "")[:10],
+            "customer": str(customer)[:100],
+            "metadata_invoices": str(meta.get("invoices", ""))[:300],
+            **details,
+        },
+    )
 
 
 def _event_intent_id(obj: dict) -> str:
     """The PaymentIntent an event's object is, or belongs to (a charge's)."""
+    if not isinstance(obj, dict):
+        return ""
     intent = obj.get("id") if obj.get("object") == "payment_intent" else obj.get("payment_intent")
-    return (intent.get("id", "") if isinstance(intent, dict) else intent or "")[:100]
+    return str(intent.get("id", "") if isinstance(intent, dict) else intent or "")[:100]
+
+
+def _intent_id(obj: dict) -> str:
+    """The id of a PaymentIntent object; a malformed one raises ValueError (flagged, never a 500)."""
+    intent_id = obj["id"]
+    if not isinstance(intent_id, str) or not intent_id.startswith("pi_") or len(intent_id) > 100:
+        raise ValueError("not a PaymentIntent id")
+    return intent_id
+
+
+MAX_MINOR_UNITS = 10**14 - 1  # what a MONEY field holds (14 digits)
+
+
+def _minor_amount(obj: dict) -> int:
+    """The amount an intent charged, in minor units; a mismatch when it is not a sane positive integer."""
+    value = obj.get("amount_received") or obj.get("amount")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_MINOR_UNITS:
+        raise EventMismatch("amount out of range")
+    return value
 
 
 def payment_record_from_intent(obj: dict) -> Payment | None:
-    """Create the Payment of a succeeded PaymentIntent, with its allocations and fee lines (idempotent)."""
-    intent_id = obj["id"]
-    existing = _intent_payment(intent_id)
-    if existing is not None and existing.status != Payment.Status.FAILED:
-        return existing
+    """Create the Payment of a succeeded PaymentIntent, with its allocations and fee lines (idempotent).
+
+    The intent's invoices are locked first (in pk order, as every payment does), then its payment is looked up:
+    a failure of the same intent recorded meanwhile is seen and replaced. An intent whose amount, currency,
+    customer or invoices are not those we asked for raises :class:`EventMismatch` (nothing recorded)."""
+    intent_id = _intent_id(obj)
     meta = obj.get("metadata") or {}
     account = _intent_account(obj)
     if account is None:
         logger.warning("PaymentIntent %s is not one of ours", intent_id)
         return None
     currency = account.tenant.currency
-    amount = from_minor_units(int(obj.get("amount_received") or obj["amount"]), currency)
+    minor = _minor_amount(obj)
+    if str(obj.get("currency", "")).upper() != currency:
+        raise EventMismatch("currency", {"expected_currency": currency})
+    if str(meta.get("portal_account_id", "")) != str(account.pk) or _intent_customer(obj) != (
+        account.stripe_customer_id or ""
+    ):
+        raise EventMismatch("customer", {"expected_customer": account.stripe_customer_id or ""})
+    amount = from_minor_units(minor, currency)
     requested = _parse_invoices(meta.get("invoices", ""))
+    asked_fee = _decimal(meta.get("fee") or "0")
+    if not requested or asked_fee is None or asked_fee < ZERO:
+        raise EventMismatch("invoices")
+    if quantize(sum(requested.values(), ZERO) + asked_fee, currency) != amount:
+        raise EventMismatch("amount", {"expected_amount": str(sum(requested.values(), ZERO) + asked_fee)})
     locked = invoices_lock(account=account, ids=requested)
+    if len(locked) != len(requested) and Invoice.objects.filter(pk__in=requested, account=account).count() != len(
+        requested
+    ):
+        raise EventMismatch("invoices")
+    existing = _intent_payment(intent_id)
+    if existing is not None and existing.status != Payment.Status.FAILED:
+        return existing
     parts = {locked[pk]: min(part, locked[pk].amount_due) for pk, part in requested.items() if pk in locked}
     parts = {inv: part for inv, part in parts.items() if part > ZERO}
     subtotal = sum(parts.values(), ZERO)
     policy = fee_policy_for(tenant=account.tenant)
     fee = card_fee(policy=policy, amount=subtotal, currency=currency)
-    same_currency = str(obj.get("currency", "")).upper() == currency
     verified = (
-        same_currency
-        and str(meta.get("portal_account_id", "")) == str(account.pk)
-        and len(parts) == len(requested)
+        len(parts) == len(requested)
         and all(parts[locked[pk]] == part for pk, part in requested.items())
-        and fee == _decimal(meta.get("fee") or "0")
+        and fee == asked_fee
         and subtotal + fee == amount
     )
     notes = ""
@@ -437,11 +666,12 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
             invoice_add_fee_line(invoice=inv, amount=fee_part)
             allocations[inv] = parts[inv] + fee_part
     else:
-        # Record the money for staff to review; pay at most what was really charged, in our currency only.
+        # What we asked for was charged, but the invoices changed meanwhile (paid or credited another way):
+        # record the money for staff to review, paying at most what was charged.
         fee = ZERO
         notes = _("The amount charged did not match what was due when it was recorded; please review.")
-        logger.error("PaymentIntent %s: amounts do not match the invoices; recorded for review", intent_id)
-        allocations, remaining = {}, (amount if same_currency else ZERO)
+        logger.error("PaymentIntent %s: the invoices changed meanwhile; recorded for review", intent_id)
+        allocations, remaining = {}, amount
         for inv, part in parts.items():
             take = min(part, remaining)
             if take > ZERO:
@@ -449,6 +679,7 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
                 remaining -= take
     if existing is not None:  # a failed attempt on the same intent that later succeeded
         existing.delete()
+    payment_claims_release(intent_id=intent_id)
     payment = payment_record_locked(  # in the caller's transaction, on the invoices locked above
         account=account,
         method=Payment.Method.CARD,
@@ -477,18 +708,10 @@ def _intent_payment(intent_id: str) -> Payment | None:
 
 
 def _intent_account(obj: dict) -> Account | None:
-    """The account a PaymentIntent pays for: the one named in its metadata, provided that account's Stripe
-    customer is the one charged. When they differ, the charged customer's account (its invoices only)."""
+    """The account a PaymentIntent names in its metadata (whether its customer is that account's is checked by
+    the handlers: a mismatch records nothing)."""
     meta = obj.get("metadata") or {}
-    try:
-        account = Account.objects.select_related("tenant").get(pk=_decimal_pk(meta.get("portal_account_id")))
-    except Account.DoesNotExist:
-        account = None
-    customer = _intent_customer(obj)
-    if account is not None and customer and customer != account.stripe_customer_id:
-        logger.error("PaymentIntent %s names account %s but charged customer %s", obj.get("id"), account.pk, customer)
-        account = Account.objects.select_related("tenant").filter(stripe_customer_id=customer).first()
-    return account
+    return Account.objects.select_related("tenant").filter(pk=_decimal_pk(meta.get("portal_account_id"))).first()
 
 
 def _decimal_pk(text) -> int:
@@ -512,31 +735,47 @@ def _detach_unsaved_after_commit(obj: dict) -> None:
 
 
 def payment_failure_record(obj: dict) -> Payment | None:
-    intent_id = obj["id"]
-    existing = _intent_payment(intent_id)
-    if existing is not None:
-        return existing  # already recorded (a success is never downgraded by a late failure)
+    """Record a failed attempt, after locking the intent's invoices (any status, pk order) like the success does:
+    a success of the same intent recorded meanwhile is seen, and is never downgraded."""
+    intent_id = _intent_id(obj)
     meta = obj.get("metadata") or {}
     account = _intent_account(obj)
     if account is None:
         return None
+    if _intent_customer(obj) != (account.stripe_customer_id or ""):
+        raise EventMismatch("customer", {"expected_customer": account.stripe_customer_id or ""})
+    requested = _parse_invoices(meta.get("invoices", ""))
+    if requested:
+        list(Invoice.objects.select_for_update().filter(pk__in=requested, account=account).order_by("pk").values("pk"))
+    payment_claims_release(intent_id=intent_id)
+    existing = _intent_payment(intent_id)
+    if existing is not None:
+        return existing  # already recorded (a success is never downgraded by a late failure)
     currency = account.tenant.currency
+    minor = obj.get("amount")
+    if isinstance(minor, bool) or not isinstance(minor, int) or not 0 < minor <= MAX_MINOR_UNITS:
+        raise EventMismatch("amount out of range")
     _detach_unsaved_after_commit(obj)
     return Payment.objects.create(
         tenant=account.tenant,
         account=account,
         method=Payment.Method.CARD,
         status=Payment.Status.FAILED,
-        amount=from_minor_units(int(obj["amount"]), currency),
+        amount=from_minor_units(minor, currency),
         currency=currency,
         payer=_payer(meta),
-        payer_name=meta.get("payer_name", ""),
-        card_brand=meta.get("card_brand", ""),
-        card_last4=meta.get("card_last4", ""),
+        payer_name=str(meta.get("payer_name", ""))[:200],
+        card_brand=str(meta.get("card_brand", ""))[:20],
+        card_last4=str(meta.get("card_last4", ""))[:4],
         stripe_payment_intent_id=intent_id,
         stripe_charge_id=gateway.intent_charge_id(obj),
         failure_reason=gateway.intent_failure_message(obj)[:255],
     )
+
+
+def payment_canceled_record(obj: dict) -> None:
+    """A canceled PaymentIntent charges nothing: its claims on the invoices are released."""
+    payment_claims_release(intent_id=_intent_id(obj))
 
 
 def _charge_refunded(obj: dict) -> Payment | None:
@@ -553,6 +792,7 @@ def _charge_refunded(obj: dict) -> Payment | None:
 EVENT_HANDLERS = {
     "payment_intent.succeeded": payment_record_from_intent,
     "payment_intent.payment_failed": payment_failure_record,
+    "payment_intent.canceled": payment_canceled_record,
     "charge.refunded": _charge_refunded,
 }
 
@@ -732,3 +972,71 @@ def charge_autopay_task() -> int:
     """django-tasks entry point (run daily by the worker or `manage.py charge_autopay`)."""
     report = autopay_charge_due()
     return len(report.charged)
+
+
+# --- Reconciliation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReconcileDifference:
+    kind: str  # "not_recorded" (charged, no payment), "not_charged" (payment, no charge), "amount" (they differ)
+    intent_id: str
+    charged: Decimal | None
+    recorded: Decimal | None
+    currency: str
+    payment: Payment | None = None
+
+    @property
+    def label(self) -> str:
+        return {
+            "not_recorded": _("Charged but not recorded"),
+            "not_charged": _("Recorded but not charged"),
+            "amount": _("Amount differs"),
+        }[self.kind]
+
+
+def payments_reconcile(*, since: datetime, until: datetime, tenant_ids: Sequence[int] | None = None):
+    """Every difference between the PaymentIntents the gateway reports created in ``[since, until)`` and the
+    card payments recorded for them: charged but not recorded, recorded but not charged, amount differs.
+    ``tenant_ids`` (staff's tenants) limits both sides to those tenants; None is every tenant."""
+    intents = gateway.payment_intents_list(since=int(since.timestamp()), until=int(until.timestamp()))
+    if tenant_ids is not None:
+        wanted = {str(pk) for pk in tenant_ids}
+        intents = [i for i in intents if i.metadata.get("portal_tenant_id") in wanted]
+    charged = {i.id: i for i in intents if i.status == "succeeded"}
+    recorded_qs = Payment.objects.filter(method=Payment.Method.CARD).exclude(status=Payment.Status.FAILED)
+    if tenant_ids is not None:
+        recorded_qs = recorded_qs.filter(tenant_id__in=list(tenant_ids))
+    recorded = {
+        p.stripe_payment_intent_id: p
+        for p in recorded_qs.filter(
+            Q(stripe_payment_intent_id__in=list(charged)) | Q(received_at__gte=since, received_at__lt=until)
+        ).exclude(stripe_payment_intent_id=None)
+    }
+    differences = []
+    for intent_id, intent in sorted(charged.items(), key=lambda kv: kv[1].created):
+        payment = recorded.get(intent_id)
+        if payment is None:
+            differences.append(ReconcileDifference("not_recorded", intent_id, intent.amount, None, intent.currency))
+        elif payment.amount != intent.amount or payment.currency != intent.currency:
+            differences.append(
+                ReconcileDifference("amount", intent_id, intent.amount, payment.amount, intent.currency, payment)
+            )
+    for intent_id, payment in recorded.items():
+        if intent_id not in charged:
+            other = gateway_status(intent_id)
+            if other != "succeeded":
+                differences.append(
+                    ReconcileDifference("not_charged", intent_id, None, payment.amount, payment.currency, payment)
+                )
+    return differences
+
+
+def gateway_status(intent_id: str) -> str:
+    """The status of one PaymentIntent at the gateway ("" when it does not know it)."""
+    try:
+        return gateway.payment_intent_retrieve(intent_id=intent_id).status
+    except PaymentServiceUnavailable:
+        raise
+    except PaymentError:
+        return ""

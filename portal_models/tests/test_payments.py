@@ -199,13 +199,13 @@ class TestWebhook:
         assert svc.payment_receipt_task.call(payment.pk) == 1
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
 
-    def test_one_event_takes_thirteen_statements_in_one_atomic_block(
+    def test_one_event_takes_fourteen_statements_in_one_atomic_block(
         self, client, localstripe, customer_a, django_capture_on_commit_callbacks
     ):
         """payment_intent.succeeded without a fee: the event row (naming its intent, so no second write links it
         to the payment); the PaymentIntent's payment (none), the account, the invoices locked once, the payer; the
         payment, one data_version bump, its allocation; the invoice's payment sum (its lines and credits did not
-        change), its update; the audit event. All in the event's own atomic block (a savepoint here, as the test
+        change), its update; the audit event; releasing the intent's claims on the invoices. All in the event's own atomic block (a savepoint here, as the test
         runs in a transaction; BEGIN/COMMIT in production, with the receipt task's row before the COMMIT), without
         a savepoint of payment_record's."""
         invoice = make_invoice(customer_a.account, "20001", amount=Decimal("400.00"))
@@ -215,7 +215,7 @@ class TestWebhook:
         with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 13, "\n".join(sql)
+        assert len(sql) == 14, "\n".join(sql)
         assert not any(s.startswith('UPDATE "portal_models_stripeevent"') for s in sql)
         assert not any('"portal_models_invoiceline"' in s for s in sql)
         assert [s.split(" ")[0] for s in sql].count("SAVEPOINT") == 1
@@ -240,7 +240,7 @@ class TestWebhook:
         with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 19, "\n".join(sql)
+        assert len(sql) == 20, "\n".join(sql)
         assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 2
         assert not any(s.startswith('UPDATE "portal_models_invoiceline"') for s in sql)
         assert seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE).line_total == Decimal("183.00")
@@ -284,14 +284,14 @@ class TestWebhook:
         assert callbacks == [] and mail.outbox == [] and not receipts.exists()
         assert_unchanged(seed_invoice)
 
-    def test_a_tampered_amount_is_recorded_for_review_without_fee(self, client, localstripe, seed_invoice):
+    def test_a_tampered_fee_is_refused_and_flagged(self, client, localstripe, seed_invoice):
         start = start_payment(localstripe, seed_invoice)
         event = localstripe.event("payment_intent.succeeded", start.intent.id)
         event["data"]["object"]["metadata"]["fee"] = "0.00"
-        localstripe.deliver(client, event)
-        payment = Payment.objects.get()
-        assert payment.notes and payment.fee_amount == 0
+        assert localstripe.deliver(client, event).status_code == 200
+        assert not Payment.objects.exists()
         assert not seed_invoice.lines.filter(kind=InvoiceLine.Kind.CARD_FEE).exists()
+        assert SecurityEvent.objects.filter(event=SecurityEventType.PAYMENT_MISMATCH).count() == 1
 
     def test_card_not_asked_to_be_saved_is_detached(
         self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks

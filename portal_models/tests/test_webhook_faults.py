@@ -9,7 +9,17 @@ from decimal import Decimal
 
 import pytest
 
-from portal_models.models import Invoice, InvoiceStatus, Payment, PaymentAllocation, StripeEvent
+from portal_models.gateways import stripe as gateway
+from portal_models.models import (
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    SecurityEvent,
+    SecurityEventType,
+    StripeEvent,
+)
+from portal_models.services import billing
 from portal_models.tests.factories import AccountFactory, LoginContactFactory
 
 from .test_payments import SEED_LINES, make_invoice, start_payment
@@ -161,11 +171,23 @@ class TestReplayAndOrder:
         )
         assert not Payment(stripe_payment_intent_id=None).stripe_events.exists()  # recorded by staff: none
 
-    def test_success_for_an_invoice_paid_meanwhile_is_kept_for_review(self, client, localstripe, invoice):
-        """Two tabs: two charges for the same invoice. The second is recorded (money was taken) but pays nothing."""
+    def test_a_second_tab_continues_the_same_payment(self, client, localstripe, invoice):
+        """Two tabs of one user: the first payment claims the invoice; the second continues it (no second charge).
+        Another payer is refused (test_payment_claims)."""
         first = start_payment(localstripe, invoice, nonce="tab-1")
+        assert start_payment(localstripe, invoice, nonce="tab-2").intent.id == first.intent.id
+        mine = [
+            i.id
+            for i in gateway.payment_intents_list(since=0, until=2**31)
+            if i.metadata.get("portal_account_id") == str(invoice.account_id)
+        ]
+        assert mine == [first.intent.id]
+
+    def test_success_for_an_invoice_paid_meanwhile_is_kept_for_review(self, client, localstripe, invoice):
+        """A check recorded by staff while the card payment was under way: the card's money is recorded (it was
+        taken) but pays nothing more."""
         second = start_payment(localstripe, invoice, nonce="tab-2")
-        localstripe.deliver(client, localstripe.event("payment_intent.succeeded", first.intent.id))
+        billing.payment_record(account=invoice.account, method=Payment.Method.CHECK, amount=Decimal("6100.00"))
         invoice.refresh_from_db()
         paid = (invoice.status, invoice.amount_paid, invoice.amount_due, invoice.total)
         allocations = snapshot()["allocations"]
@@ -204,7 +226,9 @@ class TestReplayAndOrder:
 
 
 class TestMetadata:
-    def test_metadata_naming_another_accounts_invoice_pays_only_ours(self, client, localstripe, succeeded, invoice):
+    def test_metadata_naming_another_accounts_invoice_is_refused_and_flagged(
+        self, client, localstripe, succeeded, invoice
+    ):
         other = make_invoice(LoginContactFactory(account=AccountFactory(tenant=invoice.tenant)).account, "X1", "50")
         event = json.loads(json.dumps(succeeded))
         meta = event["data"]["object"]["metadata"]
@@ -212,8 +236,9 @@ class TestMetadata:
         assert localstripe.deliver(client, event).status_code == 200
         other.refresh_from_db()
         assert (other.status, other.amount_due) == (InvoiceStatus.OPEN, Decimal("50.00"))
-        assert not PaymentAllocation.objects.filter(invoice=other).exists()
-        assert Payment.objects.get().notes  # flagged for review
+        assert not Payment.objects.exists() and not PaymentAllocation.objects.exists()
+        flagged = SecurityEvent.objects.get(event=SecurityEventType.PAYMENT_MISMATCH)
+        assert flagged.account == invoice.account and flagged.details["stripe_event_id"] == succeeded["id"]
 
     def test_metadata_naming_another_account_does_not_pay_its_invoices(self, client, localstripe, succeeded, invoice):
         """The charge was made on our customer's card: metadata pointing at another account pays nothing there."""
@@ -228,16 +253,17 @@ class TestMetadata:
         assert (theirs.status, theirs.amount_due) == (InvoiceStatus.OPEN, Decimal("6100.00"))
         assert not Payment.objects.filter(account=victim).exists()
 
-    def test_smaller_amount_than_the_metadata_says_does_not_mark_paid(self, client, localstripe, succeeded, invoice):
+    def test_smaller_amount_than_the_metadata_says_is_refused_and_flagged(
+        self, client, localstripe, succeeded, invoice
+    ):
         event = json.loads(json.dumps(succeeded))
         event["data"]["object"]["amount"] = event["data"]["object"]["amount_received"] = 100  # $1.00
         response = localstripe.deliver(client, event)
         assert response.status_code == 200
         invoice.refresh_from_db()
-        assert invoice.status != InvoiceStatus.PAID and invoice.amount_due >= Decimal("6099.00")
-        payment = Payment.objects.get()
-        assert payment.amount == Decimal("1.00") and payment.notes
-        assert sum(a.amount for a in payment.allocations.all()) <= Decimal("1.00")
+        assert invoice.status == InvoiceStatus.OPEN and invoice.amount_due == Decimal("6100.00")
+        assert not Payment.objects.exists()
+        assert SecurityEvent.objects.get(event=SecurityEventType.PAYMENT_MISMATCH).details["reason"] == "amount"
 
     def test_other_currency_does_not_mark_paid(self, client, localstripe, succeeded, invoice):
         event = json.loads(json.dumps(succeeded))
