@@ -18,8 +18,9 @@ install: $(VENV)/.installed
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo_data
+	$(PY) manage.py load_demo_data --site-url http://$(HOST):$(PORT)
 	$(VENV)/bin/localstripe --port 8420 > localstripe.log 2>&1 & echo $$! > .localstripe.pid
+	$(PY) manage.py run_scheduler > scheduler.log 2>&1 & echo $$! > .scheduler.pid
 	$(PY) manage.py localstripe_setup --url http://$(HOST):$(PORT)/stripe/webhook/
 	@echo "Portal running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)

@@ -7,7 +7,7 @@ class PortalModelsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import caching, signals
+        from . import caching, checks, signals  # noqa: F401 (checks registers the deploy checks)
 
         signals.connect()
         caching.connect()

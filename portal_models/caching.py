@@ -16,12 +16,18 @@ change, in any worker and with any cache backend (per-process memory or Redis); 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.cache import cache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save, pre_save
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TTL = 300  # seconds; entries of old versions expire unused
@@ -61,10 +67,11 @@ def for_user_accounts(portal, name: str, compute: Callable[[], T]) -> T:
     return cached(key, compute)
 
 
-def fragment_key(portal, page) -> str:
+def fragment_key(portal, page, request=None) -> str:
     """The vary-on value of a signed-in page's ``{% cache %}`` fragments.
 
-    It changes with everything such a fragment shows: the account's and tenant's data (their counters), the
+    It changes with everything such a fragment shows: the host the portal is reached at (its URLs: ``/<slug>/``
+    on the site's host or the tenant's own domain), the account's and tenant's data (their counters), the
     account's name, the contact's rights, the portal page's last publication (URLs, branding), the language
     and the day (overdue). Fragments never hold per-request values such as CSRF tokens.
     """
@@ -72,6 +79,7 @@ def fragment_key(portal, page) -> str:
 
     published = page.last_published_at.timestamp() if page.last_published_at else ""
     return _digest(
+        request_host(request),
         version_key(account=portal.account, tenant=portal.tenant),
         portal.account.name,
         _contact_rights(portal),
@@ -81,10 +89,16 @@ def fragment_key(portal, page) -> str:
     )
 
 
+def request_host(request) -> str:
+    """The scheme and host a request reached the portal at ("" without a request)."""
+    return f"{request.scheme}://{request.get_host()}" if request is not None else ""
+
+
 def header_key(portal, request, current: str | None) -> str:
     """The vary-on value of the signed-in header (``{% portal_fragment %}`` in shell.html).
 
-    It changes with everything the header shows: the portal's branding, URLs, tenant and languages (the routing
+    It changes with everything the header shows: the host (a portal reached both at ``/<slug>/`` and on the
+    tenant's own domain has other URLs on each), the portal's branding, URLs, tenant and languages (the routing
     version), the user's name, e-mail and theme, the companies they may act for with their names and data (their
     cases, for the case menu), the active company and the contact's rights, the current screen and the language.
     """
@@ -92,6 +106,7 @@ def header_key(portal, request, current: str | None) -> str:
 
     user = portal.user
     return _digest(
+        request_host(request),
         routing_version(request),
         translation.get_language(),
         f"u{user.pk}",
@@ -281,3 +296,49 @@ def _connect_routing() -> None:
         post_delete.connect(bump_routing, sender=model, dispatch_uid=f"portal-routing-{model.__name__}-delete")
     post_page_move.connect(bump_routing, dispatch_uid="portal-routing-page-move")
     page_unpublished.connect(bump_routing, dispatch_uid="portal-routing-page-unpublished")  # an UPDATE, no save
+
+
+class ResilientRedisCache(RedisCache):
+    """Django's RedisCache whose reads and writes degrade when Redis does not answer: a read is a miss, a write is
+    skipped (logged), so pages still render (from the database) and sessions (cached_db) still work. ``add`` and
+    ``incr`` still raise: rate limits count with them and must fail closed (portal_models.ratelimit)."""
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except RedisError:
+            logger.warning("cache unreachable: get is a miss", exc_info=True)
+            return default
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except RedisError:
+            logger.warning("cache unreachable: get_many is a miss", exc_info=True)
+            return {}
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except RedisError:
+            logger.warning("cache unreachable: set skipped", exc_info=True)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except RedisError:
+            logger.warning("cache unreachable: set_many skipped", exc_info=True)
+            return list(data)
+
+    def delete(self, key, version=None):
+        try:
+            return super().delete(key, version)
+        except RedisError:
+            logger.warning("cache unreachable: delete skipped", exc_info=True)
+            return False
+
+    def delete_many(self, keys, version=None):
+        try:
+            super().delete_many(keys, version)
+        except RedisError:
+            logger.warning("cache unreachable: delete_many skipped", exc_info=True)

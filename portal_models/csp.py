@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
-RELAXED_PREFIXES = ("/admin/", "/account/")  # Wagtail admin and the staff two-factor screens
+ADMIN_PREFIX = "/admin/"  # the Wagtail admin
+TWO_FACTOR_PREFIX = "/account/"  # the staff two-factor screens (two_factor's URLs); customer pages may live there too
 
 
 def origin(url: str) -> str | None:
@@ -22,6 +24,23 @@ def stripe_origins() -> list[str]:
     return sorted(o for o in found if o and not o.endswith(".stripe.com"))
 
 
+def relaxed(request) -> bool:
+    """The admin's weaker policy: the Wagtail admin and the two-factor screens only. A customer page whose path
+    starts with /account/ (a portal on a tenant's own domain, served at its root) keeps the portal's nonce policy."""
+    path = request.path_info
+    if path.startswith(ADMIN_PREFIX):
+        return True
+    if not path.startswith(TWO_FACTOR_PREFIX):
+        return False
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(path)
+        except Resolver404:
+            return False
+    return "two_factor" in match.namespaces
+
+
 class PortalCSPMiddleware(CSPMiddleware):
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
@@ -31,7 +50,7 @@ class PortalCSPMiddleware(CSPMiddleware):
             for directive in ("script-src", "connect-src", "frame-src", "img-src"):
                 update[directive] = [*update.get(directive, []), *extra]
             parts.update = update
-        if request.path_info.startswith(RELAXED_PREFIXES):
+        if relaxed(request):
             replace = dict(parts.replace or {})
             replace["script-src"] = [SELF, UNSAFE_INLINE]
             replace["style-src"] = [SELF, UNSAFE_INLINE]

@@ -5,6 +5,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 
 
@@ -101,3 +102,22 @@ class UserLanguageMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+PRIVATE_CONTENT_TYPES = ("application/pdf", "text/csv")
+
+
+class PrivateResponsesMiddleware:
+    """``Cache-Control: private, no-store`` on every response to a signed-in user and on every PDF or CSV export:
+    no shared cache (a proxy, a CDN) or browser history keeps a customer's pages, invoices or statements."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or response.get("Content-Type", "").split(";")[0].strip() in PRIVATE_CONTENT_TYPES:
+            patch_cache_control(response, private=True, no_store=True)  # drops a "public" the view set
+        return response

@@ -18,6 +18,14 @@ from django.conf import settings
 _current_request: contextvars.ContextVar = contextvars.ContextVar("portal_request", default=None)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 request_logger = logging.getLogger("portal.request")
+# One-time secrets in paths (the set-password link's token): never written to a log.
+_SECRET_IN_PATH = re.compile(r"(/password/set/[^/?#\s]+/)[^/?#\s\"']+")
+REDACTED = "[redacted]"
+
+
+def redact_path(text: str) -> str:
+    """``text`` (a path, a URL or a log line) with the one-time tokens of set-password links replaced."""
+    return _SECRET_IN_PATH.sub(rf"\g<1>{REDACTED}", text) if "/password/set/" in text else text
 
 
 def current_request():
@@ -79,11 +87,11 @@ class RequestContextMiddleware:
             request_logger.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                redact_path(request.path),
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": redact_path(request.path),
                     "status": response.status_code,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                 },
@@ -94,9 +102,14 @@ class RequestContextMiddleware:
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds ``request_id``, ``tenant`` and ``user_id`` of the current request to every log record."""
+    """Adds ``request_id``, ``tenant`` and ``user_id`` of the current request to every log record, and removes
+    one-time tokens from its message (Django's "Not Found: <path>" and any other line naming a path)."""
 
     def filter(self, record):
+        if isinstance(record.msg, str):
+            record.msg = redact_path(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_path(a) if isinstance(a, str) else a for a in record.args)
         request = current_request()
         if request is not None:
             record.request_id = getattr(request, "request_id", "")

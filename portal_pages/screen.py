@@ -101,7 +101,7 @@ def base_context(home, request, *, page=None, portal=None, current: str | None =
     context = {"page": page, "self": page, "portal_home": home, "tenant": home.tenant}
     if portal is not None:
         context["portal"] = portal
-        context["fragment_key"] = caching.fragment_key(portal, home)  # for {% cache %} around account data
+        context["fragment_key"] = caching.fragment_key(portal, home, request)  # for {% cache %} around account data
         context.update(shell_context(home=home, portal=portal, current=current, request=request))
     return context
 

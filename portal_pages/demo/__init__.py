@@ -5,9 +5,9 @@ from . import billing, cases, documents, identity, staff, tenants, tickets
 LOADERS = [tenants.load, identity.load, billing.load, tickets.load, documents.load, cases.load, staff.load]
 
 
-def load(stdout=None) -> list[str]:
-    """Run every loader; return lines describing URLs and logins."""
-    lines: list[str] = []
-    for loader in LOADERS:
+def load(*, site_url: str = tenants.DEFAULT_SITE_URL) -> list[str]:
+    """Run every loader (the default Site at ``site_url``); return lines describing URLs and logins."""
+    lines: list[str] = list(tenants.load(site_url) or [])
+    for loader in LOADERS[1:]:
         lines.extend(loader() or [])
     return lines

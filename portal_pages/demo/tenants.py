@@ -1,9 +1,11 @@
 from io import BytesIO
+from urllib.parse import urlsplit
 
 from django.core.files.images import ImageFile
 from django.db import transaction
 from PIL import Image as PILImage
 from PIL import ImageDraw
+from wagtail.models import Site
 
 from portal_models.models import Account, Contact, User
 
@@ -106,10 +108,25 @@ def _portal(spec: dict) -> PortalHomePage:
     return home
 
 
+DEFAULT_SITE_URL = "http://127.0.0.1:8000"  # the address `make demo` serves
+
+
+def site_address_set(site_url: str) -> Site:
+    """The default Wagtail Site at the address the demo is served at, so that every absolute link (emails: the
+    invitation's set-password link, logos) points where the portal answers."""
+    parts = urlsplit(site_url)
+    site = Site.objects.get(is_default_site=True)
+    site.hostname = parts.hostname
+    site.port = parts.port or (443 if parts.scheme == "https" else 80)
+    site.save()
+    return site
+
+
 @transaction.atomic
-def load() -> list[str]:
+def load(site_url: str = DEFAULT_SITE_URL) -> list[str]:
     lines = []
     portal_root_ensure()
+    site_address_set(site_url)
     staff, created = User.objects.get_or_create(
         email=STAFF_EMAIL, defaults={"first_name": "Sam", "last_name": "Staff", "is_staff": True, "is_superuser": True}
     )

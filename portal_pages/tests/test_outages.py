@@ -127,4 +127,4 @@ def test_healthz_reports_storage_down(client, s3_that_stops):
     stop_server()
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "storage": "error"}
+    assert response.json() == {"status": "error", "database": "ok", "storage": "error", "cache": "ok"}

@@ -52,9 +52,17 @@ def test_production_refuses_to_start_without(name):
 
 
 def test_production_passes_the_deploy_check():
-    result = production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
+    result = production(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", extra={"REDIS_URL": "redis://127.0.0.1:6379/15"}
+    )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_deploy_check_warns_about_several_workers_without_redis():
+    result = production("manage.py", "check", "--deploy", "--fail-level", "WARNING", extra={"GUNICORN_WORKERS": "3"})
+    assert result.returncode != 0
+    assert "portal.W001" in result.stderr and "3 processes serve requests" in result.stderr
 
 
 def test_each_release_has_its_own_keys_in_the_shared_cache():

@@ -2,6 +2,8 @@
 
 from gunicorn import glogging
 
+from portal_models.observability import redact_path
+
 
 class Logger(glogging.Logger):
     """gunicorn's logger, writing its access log only when GUNICORN_ACCESSLOG is set.
@@ -13,3 +15,11 @@ class Logger(glogging.Logger):
     def access(self, resp, req, environ, request_time):
         if self.cfg.accesslog:
             super().access(resp, req, environ, request_time)
+
+    def atoms(self, resp, req, environ, request_time):
+        """The access log's fields, without the one-time tokens of set-password links (request line, path, query)."""
+        atoms = super().atoms(resp, req, environ, request_time)
+        for name in ("r", "U", "q", "f"):
+            if isinstance(atoms.get(name), str):
+                atoms[name] = redact_path(atoms[name])
+        return atoms

@@ -51,18 +51,23 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "1") == "1"
 
+# Redis: reads and writes degrade to misses when it stops (portal_models.caching.ResilientRedisCache), rate
+# limits fail closed; a short timeout so a stopped Redis costs a page milliseconds, not a hang.
+REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal_models.caching.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": REDIS_OPTIONS,
             # Whole pages and fragments are rendered HTML: a new release must not serve the previous release's
             # templates from the shared cache, so each release has its own keys (RELEASE, e.g. the git commit).
             "KEY_PREFIX": os.environ.get("RELEASE", ""),
         },
         "renditions": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal_models.caching.ResilientRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": REDIS_OPTIONS,
             "KEY_PREFIX": "renditions",
             "TIMEOUT": 600,
         },
@@ -73,6 +78,12 @@ if os.environ.get("TWILIO_ACCOUNT_SID"):
     TWILIO_ACCOUNT_SID = os.environ["TWILIO_ACCOUNT_SID"]
     TWILIO_AUTH_TOKEN = required("TWILIO_AUTH_TOKEN")
     TWILIO_CALLER_ID = required("TWILIO_CALLER_ID")
+
+# How many processes serve requests (gunicorn workers x app servers): more than one without REDIS_URL means
+# per-process caches and rate limits (3 resets an hour per worker), which `check --deploy` reports (W001).
+PORTAL_APP_PROCESSES = int(os.environ.get("GUNICORN_WORKERS", os.cpu_count() * 2 + 1)) * int(
+    os.environ.get("APP_SERVERS", "1")
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # run workers: manage.py db_worker
 
