@@ -38,9 +38,3 @@ def language_for(*, tenant, user=None, requested: str | None = None) -> str:
         if base in offered:
             return base
     return offered[0]
-
-
-def user_language(user) -> str:
-    """The language of a user's emails: their saved choice, else the site default."""
-    code = getattr(user, "language", "") or ""
-    return code if code in site_languages() else settings.LANGUAGE_CODE

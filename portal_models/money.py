@@ -6,7 +6,6 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 # ISO 4217 currencies without minor units (Stripe's "zero-decimal" currencies we support).
 ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥", "MXN": "MX$"}
 
 
 def exponent(currency: str) -> int:

@@ -103,10 +103,6 @@ class ServiceRequirement(models.Model):
         return f"{self.get_kind_display()} — {self.service}"
 
     @property
-    def is_outstanding(self) -> bool:
-        return self.status in OUTSTANDING_REQUIREMENT_STATUSES
-
-    @property
     def badge(self) -> str:
         return REQUIREMENT_BADGES.get(self.status, "open")
 
