@@ -60,8 +60,11 @@ class PaymentWizard:
     def start(self, invoice_ids):
         """A new payment of ``invoice_ids`` (all open invoices when empty), or back with the reason it cannot be."""
         try:
-            svc.payment_quote(account=self.portal.account, invoice_ids=invoice_ids)
-        except ValidationError as exc:
+            quote = svc.payment_quote(account=self.portal.account, invoice_ids=invoice_ids)
+            svc.payment_in_progress_check(
+                account=self.portal.account, invoice_ids=quote.invoice_ids, user=self.request.user
+            )
+        except (ValidationError, svc.PaymentInProgress) as exc:
             messages.info(self.request, _error_text(exc))
             return redirect(self.back_url())
         self.save({"account": self.portal.account.pk, "invoices": list(invoice_ids or [])})
