@@ -5,17 +5,21 @@ limits that fail closed, the deploy check for a shared cache and a real Redis cl
 import logging
 import re
 import socket
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.cache import caches
 from django.test import RequestFactory, override_settings
+from django.utils import timezone
+from wagtail.models import Page
 
 from portal_models import ratelimit
 from portal_models.caching import ResilientRedisCache, request_host
 from portal_models.checks import shared_cache
 from portal_models.csp import relaxed
 from portal_models.observability import RequestContextFilter
+from portal_models.schedule import SCHEDULE, publish_scheduled_task
 from portal_models.services.identity import contact_grant_login
 from portal_models.tests.factories import AccountFactory, ContactFactory
 from portal_pages.demo.tenants import site_address_set
@@ -162,3 +166,16 @@ def test_cache_keys_name_the_host():
     assert request_host(factory.get("/", HTTP_HOST="portal.example.com")) != request_host(
         factory.get("/", HTTP_HOST="billing.acme.test")
     )
+
+
+@pytest.mark.django_db
+def test_the_scheduled_publishing_task_publishes_a_page_whose_time_has_come(portal_a):
+    page = portal_a.specific
+    page.title = "Acme Billing (new)"
+    revision = page.save_revision()
+    revision.approved_go_live_at = timezone.now() - timedelta(minutes=1)
+    revision.save(update_fields=["approved_go_live_at"])
+    assert Page.objects.get(pk=page.pk).title != "Acme Billing (new)"
+    publish_scheduled_task.call()
+    assert Page.objects.get(pk=page.pk).title == "Acme Billing (new)"
+    assert [entry.cron for entry in SCHEDULE if entry.task is publish_scheduled_task] == ["* * * * *"]
