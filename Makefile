@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install check bench serve soak
+.PHONY: demo test lint install check bench serve soak stack
 
 # Development and tests install requirements-dev.txt (production's requirements.txt plus tests and tools).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -51,6 +51,11 @@ serve: install .secret_key
 	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_localstripe} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:8420} \
 	sh -c '$(PY) manage.py migrate --noinput && $(PY) manage.py collectstatic --noinput -v0 && \
 	$(VENV)/bin/gunicorn -c site/config/gunicorn.py config.wsgi'
+
+# The production topology on this machine (stack/run.py): nginx on 127.0.0.1:8100 in front of two gunicorn app
+# servers, PostgreSQL (database `stack`), Redis, moto's S3 server, a django-tasks worker, the scheduler, localstripe.
+stack: install
+	$(PY) stack/run.py
 
 # Reliability: 50 customers for 2 minutes against gunicorn on a throwaway PostgreSQL cluster, which is
 # restarted under load while signed webhooks record payments (soak/run.py; locust in its own venv).
