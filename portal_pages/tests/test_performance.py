@@ -15,9 +15,15 @@ pytestmark = pytest.mark.django_db
 
 
 def queries(client, url) -> int:
+    return measured(client, url)[0]
+
+
+def measured(client, url) -> tuple[int, str]:
+    """The queries of a successful request, and the page it served."""
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(url).status_code == 200
-    return len(ctx)
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx), response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -29,13 +35,16 @@ def test_warm_signed_in_pages_stay_within_their_query_budget(signed_in_client, c
     """Tenant, branding, session and per-account widgets come from caches once warm; the count does not grow."""
     invoice = seed_invoice(customer_a.account)
     url = url.format(pk=invoice.pk)
-    queries(signed_in_client, url)  # cold
-    warm = queries(signed_in_client, url)
+    _cold, cold_html = measured(signed_in_client, url)
+    warm, warm_html = measured(signed_in_client, url)
     assert warm <= budget
+    for html in (cold_html, warm_html):  # the cached page is the account's own and shows its invoice
+        assert customer_a.account.name in html and invoice.number in html
     bulk_invoices(customer_a.account, 300, start=70000)
     billing.payment_record(account=customer_a.account, method="check", amount=Decimal("10"), reference="#1")
     queries(signed_in_client, url)  # the change made the caches of this account miss once
-    assert queries(signed_in_client, url) == warm
+    again, html = measured(signed_in_client, url)
+    assert again == warm and customer_a.account.name in html
 
 
 def test_portal_home_is_found_with_its_tenant_and_then_from_the_routing_cache(client, portal_a):
@@ -59,7 +68,7 @@ def test_portal_home_is_found_with_its_tenant_and_then_from_the_routing_cache(cl
             cache.clear()
         with CaptureQueriesContext(connection) as ctx:
             page, _args, _kwargs = root.route(request, ["acme"])
-            assert page.tenant.slug == "acme" and page.logo_id == page.logo_id
+            assert page.pk == portal_a.pk and page.tenant.slug == "acme" and page.logo_id == portal_a.logo_id
             page.logo  # noqa: B018  (loaded with the page)
         assert len(ctx) == expected, [q["sql"][-300:] for q in ctx.captured_queries]
 
