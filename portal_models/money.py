@@ -1,6 +1,7 @@
 """Money is Decimal with a currency. Rounding and minor units are decided here, once."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -9,7 +10,25 @@ ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF
 
 
 def exponent(currency: str) -> int:
-    return 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
+    """The currency's minor units: ISO 4217 (Babel / CLDR), and 0 for Stripe's zero-decimal currencies."""
+    from babel.numbers import get_currency_precision
+
+    currency = (currency or "USD").upper()
+    return 0 if currency in ZERO_DECIMAL_CURRENCIES else get_currency_precision(currency)
+
+
+@lru_cache(maxsize=1)
+def currency_choices() -> tuple[tuple[str, str], ...]:
+    """ISO 4217 currencies whose amounts have at most 2 minor digits (what the money columns store)."""
+    from babel.numbers import get_currency_name, list_currencies
+
+    return tuple(
+        sorted(
+            (code, f"{code} – {get_currency_name(code, locale='en')}")
+            for code in list_currencies()
+            if len(code) == 3 and exponent(code) <= 2
+        )
+    )
 
 
 def quantize(amount: Decimal, currency: str = "USD") -> Decimal:

@@ -28,7 +28,7 @@ from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_r
 from wagtail_modeladmin.views import CreateView
 
 from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, PaymentReminder
-from portal_models.models.billing import PAYABLE_STATUSES
+from portal_models.models.billing import ISSUED_IS_FINAL, PAYABLE_STATUSES
 from portal_models.money import format_money
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
@@ -43,6 +43,7 @@ ACTION_VOID = "portal.invoice.void"
 ACTION_PAYMENT = "portal.payment.record"
 ACTION_CREDIT = "portal.credit_memo.apply"
 ACTION_REMIND = "portal.account.remind"
+ACTION_REVERSE = "portal.payment.reverse"
 
 
 @hooks.register("register_log_actions")
@@ -52,6 +53,7 @@ def register_billing_log_actions(actions):
     actions.register_action(ACTION_PAYMENT, _("Record payment"), _("Manual payment recorded"))
     actions.register_action(ACTION_CREDIT, _("Apply credit memo"), _("Credit memo applied"))
     actions.register_action(ACTION_REMIND, _("Send payment reminder"), _("Payment reminder emailed"))
+    actions.register_action(ACTION_REVERSE, _("Reverse payment"), _("Manual payment reversed"))
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -303,11 +305,21 @@ class InvoiceCreateView(InvoiceFormViewMixin, CreateView):
 
 
 class InvoiceEditView(InvoiceFormViewMixin, scoping.ScopedEditView):
-    pass
+    """Drafts only: an issued invoice is a record (its inspect page shows it; corrections are credit memos or
+    void and reissue)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        in_scope = scoping.admin_queryset(request, Invoice.objects.filter(pk=self.instance.pk)).exists()
+        if in_scope and self.instance.status != InvoiceStatus.DRAFT:
+            messages.error(request, ISSUED_IS_FINAL)
+            return redirect(self.url_helper.get_action_url("inspect", self.instance.pk))
+        return super().dispatch(request, *args, **kwargs)
 
 
 class InvoiceButtonHelper(ActionButtonHelper):
     def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        if obj.status != InvoiceStatus.DRAFT:
+            exclude = [*(exclude or []), "edit"]
         buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
         if not self.permission_helper.user_can_edit_obj(self.request.user, obj):
             return buttons
@@ -367,10 +379,17 @@ class InvoiceAdmin(BillingModelAdmin):
         "amount_paid",
         "amount_due",
         "issued_at",
+        "bill_to_name",
+        "bill_to_address",
+        "seller_name",
+        "seller_email",
+        "voided_at",
+        "void_reason",
         "notes",
     )
+    # No status: a draft is issued (the Issue action) or voided (Void), never set to paid by hand.
     panels = [
-        FieldRowPanel([FieldPanel("account"), FieldPanel("number"), FieldPanel("status")]),
+        FieldRowPanel([FieldPanel("account"), FieldPanel("number")]),
         FieldRowPanel(
             [FieldPanel("invoice_date"), FieldPanel("due_date"), FieldPanel("terms"), FieldPanel("currency")]
         ),
@@ -405,6 +424,16 @@ class ManualPaymentForm(forms.Form):
     reference = forms.CharField(label=_("Check number or transfer reference"), max_length=100, required=False)
     payer_name = forms.CharField(label=_("Payer"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def clean_received_on(self):
+        value = self.cleaned_data["received_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("A payment cannot be received in the future."))
+        return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255, help_text=_("Kept in the record's history."))
 
 
 def _record_for_action(request, model_admin, queryset, instance_pk):
@@ -472,13 +501,14 @@ def invoice_issue_view(request, *, model_admin, instance_pk):
 
 def invoice_void_view(request, *, model_admin, instance_pk):
     invoice = _invoice_for_action(request, model_admin, instance_pk)
-    if request.method == "POST":
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
         try:
-            invoice = billing_services.invoice_void(invoice=invoice)
+            invoice = billing_services.invoice_void(invoice=invoice, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            log(instance=invoice, action=ACTION_VOID, user=request.user)
+            log(instance=invoice, action=ACTION_VOID, user=request.user, data={"reason": invoice.void_reason})
             messages.success(request, _("Invoice %(n)s voided.") % {"n": invoice.number})
         return redirect(model_admin.url_helper.index_url)
     return _render_action(
@@ -487,6 +517,7 @@ def invoice_void_view(request, *, model_admin, instance_pk):
         invoice,
         title=_("Void invoice %(n)s") % {"n": invoice.number},
         intro=_("A void invoice is no longer due and cannot be paid. This cannot be undone."),
+        form=form,
         submit=_("Void invoice"),
         danger=True,
     )
@@ -523,7 +554,13 @@ def invoice_record_payment_view(request, *, model_admin, instance_pk):
                 data={"invoice": invoice.number, "amount": str(payment.amount)},
             )
             messages.success(
-                request, _("Payment of %(a)s recorded on invoice %(n)s.") % {"a": payment.amount, "n": invoice.number}
+                request,
+                _("Payment %(p)s of %(a)s recorded on invoice %(n)s.")
+                % {
+                    "p": payment.display_number,
+                    "a": format_money(payment.amount, payment.currency),
+                    "n": invoice.number,
+                },
             )
             return redirect(model_admin.url_helper.index_url)
     return _render_action(
@@ -591,25 +628,36 @@ def account_remind_view(request, *, model_admin, instance_pk):
 
 
 # --- credit memos and payments ----------------------------------------------------------------------
-class CreditMemoForm(forms.ModelForm):
-    class Meta:
-        model = CreditMemo
-        fields = ("invoice", "number", "amount", "reason")
-
-
 class CreditMemoCreateView(CreateView):
-    """Credits are applied through the service, which checks the amount and recomputes the invoice."""
+    """Credits are applied through the service, which checks number, invoice, amount and date and recomputes the
+    invoice; its errors show next to their fields. Only open issued invoices are offered."""
+
+    def get_form(self):
+        form = super().get_form()
+        if "invoice" in form.fields:
+            form.fields["invoice"].queryset = form.fields["invoice"].queryset.filter(status__in=PAYABLE_STATUSES)
+        return form
 
     def form_valid(self, form):
         data = form.cleaned_data
         try:
             memo = billing_services.credit_memo_apply(
-                invoice=data["invoice"], number=data["number"], amount=data["amount"], reason=data["reason"]
+                invoice=data["invoice"],
+                number=data["number"],
+                amount=data["amount"],
+                reason=data["reason"],
+                date=data.get("date"),
             )
         except ValidationError as exc:
-            form.add_error("amount", exc.message_dict.get("amount", exc.messages))
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
             return self.form_invalid(form)
-        log(instance=memo, action=ACTION_CREDIT, user=self.request.user)
+        log(
+            instance=memo,
+            action=ACTION_CREDIT,
+            user=self.request.user,
+            data={"invoice": memo.invoice.number, "amount": str(memo.amount), "reason": memo.reason},
+        )
         messages.success(self.request, _("Credit memo %(n)s applied.") % {"n": memo.number})
         return redirect(self.index_url)
 
@@ -644,10 +692,63 @@ class CreditMemoAdmin(BillingModelAdmin):
     export_filename = "credit-memos"
     create_view_class = CreditMemoCreateView
     permission_helper_class = CreditMemoPermissionHelper
-    panels = [FieldPanel("invoice"), FieldPanel("number"), FieldPanel("amount"), FieldPanel("reason")]
+    panels = [
+        FieldPanel("invoice"),
+        FieldPanel("number"),
+        FieldPanel("date"),
+        FieldPanel("amount"),
+        FieldPanel("reason"),
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account", "invoice")
+
+
+def user_can_reverse_payments(user) -> bool:
+    """Billing staff: those who may record payments (change invoices) may reverse a manual one."""
+    return user.has_perm("portal_models.change_invoice")
+
+
+class PaymentButtonHelper(ActionButtonHelper):
+    def get_buttons_for_obj(self, obj, exclude=None, classnames_add=None, classnames_exclude=None):
+        buttons = super().get_buttons_for_obj(obj, exclude, classnames_add, classnames_exclude)
+        if obj.is_reversible and user_can_reverse_payments(self.request.user):
+            buttons.append(self._action("reverse", _("Reverse"), obj.pk, "button button-small no"))
+        return buttons
+
+
+def payment_reverse_view(request, *, model_admin, instance_pk):
+    """Reverse a manual payment (a bounced check) with a reason: the invoices it paid are open again."""
+    payment = get_object_or_404(
+        scoping.admin_queryset(request, Payment.objects.select_related("account", "tenant")), pk=instance_pk
+    )
+    if not user_can_reverse_payments(request.user):
+        raise PermissionDenied
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = billing_services.payment_reverse(
+                payment=payment, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            log(instance=payment, action=ACTION_REVERSE, user=request.user, data={"reason": payment.reversal_reason})
+            messages.success(request, _("Payment %(p)s reversed.") % {"p": payment.display_number})
+        return redirect(model_admin.url_helper.index_url)
+    return TemplateResponse(
+        request,
+        "portal_models/admin/payment_reverse.html",
+        {
+            "view": model_admin,
+            "payment": payment,
+            "form": form,
+            "invoices": [a.invoice for a in payment.allocations.select_related("invoice")],
+            "index_url": model_admin.url_helper.index_url,
+            "page_title": _("Reverse payment %(p)s") % {"p": payment.display_number},
+            "header_icon": "success",
+        },
+    )
 
 
 class PaymentAdmin(BillingModelAdmin):
@@ -655,11 +756,23 @@ class PaymentAdmin(BillingModelAdmin):
     menu_label = _("Payments")
     menu_icon = "success"
     permission_helper_class = ReadOnlyPermissionHelper
-    list_display = ("received_at", "account", "tenant", "method", "status", "amount", "reference", "recorded_by")
+    button_helper_class = PaymentButtonHelper
+    list_display = (
+        "display_number",
+        "received_at",
+        "account",
+        "tenant",
+        "method",
+        "status",
+        "amount",
+        "reference",
+        "recorded_by",
+    )
     list_filter = (tenant_filter(), "method", "status", "received_at")
     search_fields = ("reference", "payer_name", "account__name", "account__number", "stripe_payment_intent_id")
     list_export = (
         "tenant",
+        "number",
         "account",
         "received_at",
         "method",
@@ -678,6 +791,9 @@ class PaymentAdmin(BillingModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("account", "tenant", "recorded_by")
+
+    def action_views(self):
+        return {"reverse": payment_reverse_view}
 
 
 class BillingGroup(ModelAdminGroup):

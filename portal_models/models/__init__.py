@@ -9,6 +9,7 @@ from .billing import (
     PaymentMethod,
     PaymentReminder,
     StripeEvent,
+    TenantSequence,
 )
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .claims import PaymentClaim
@@ -64,6 +65,7 @@ __all__ = [
     "PaymentReminder",
     "RegistrationRequest",
     "StripeEvent",
+    "TenantSequence",
     "StaffRole",
     "Tenant",
     "TenantStaffGroup",

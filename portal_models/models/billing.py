@@ -1,9 +1,9 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,22 @@ from modelcluster.models import ClusterableModel
 from .tenants import Account, Tenant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """ISO 4217 currencies (Babel / CLDR) whose amounts fit the money columns (at most 2 minor digits)."""
+    from portal_models.money import currency_choices as choices
+
+    return choices()
+
+
+class IssuedInvoiceLocked(ValidationError):
+    """A change to a part of an issued invoice that is a record (see Invoice.FROZEN_FIELDS)."""
+
+
+ISSUED_IS_FINAL = _(
+    "An issued invoice cannot be changed. Correct it with a credit memo, or void it and issue a new one."
+)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -51,7 +67,7 @@ class Invoice(ClusterableModel):
     invoice_date = models.DateField(default=timezone.localdate)
     due_date = models.DateField()
     terms = models.CharField(max_length=40, default="Net 30")
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", choices=currency_choices)
     notes = models.TextField(blank=True)
     case = models.ForeignKey("Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
@@ -60,10 +76,34 @@ class Invoice(ClusterableModel):
     amount_paid = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     amount_due = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Kept at issue and printed from here: a later edit of the account's address or the tenant's details does
+    # not change what an issued invoice says.
+    bill_to_name = models.CharField(max_length=200, blank=True, editable=False)
+    bill_to_address = models.TextField(blank=True, editable=False)
+    seller_name = models.CharField(max_length=200, blank=True, editable=False)
+    seller_email = models.CharField(max_length=254, blank=True, editable=False)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    void_reason = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = InvoiceQuerySet.as_manager()
+
+    # What an issued invoice says for good (its lines too, see InvoiceLine.save).
+    FROZEN_FIELDS = (
+        "tenant_id",
+        "account_id",
+        "number",
+        "currency",
+        "invoice_date",
+        "due_date",
+        "terms",
+        "issued_at",
+        "bill_to_name",
+        "bill_to_address",
+        "seller_name",
+        "seller_email",
+    )
 
     class Meta:
         ordering = ["-invoice_date", "-number"]
@@ -76,19 +116,84 @@ class Invoice(ClusterableModel):
     def __str__(self):
         return f"Invoice {self.number}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stored = {name: getattr(instance, name) for name in ("status", *cls.FROZEN_FIELDS)}
+        return instance
+
+    def stored_values(self) -> dict | None:
+        """The stored status and frozen fields of this invoice (as loaded, else from the database)."""
+        if self.pk is None:
+            return None
+        stored = getattr(self, "_stored", None)
+        if stored is None:
+            stored = Invoice.objects.filter(pk=self.pk).values("status", *self.FROZEN_FIELDS).first()
+        return stored
+
+    def frozen_changes(self) -> list[str]:
+        """The fields of an issued invoice changed on this instance (empty for a draft or a new invoice)."""
+        stored = self.stored_values()
+        if not stored or stored["status"] == InvoiceStatus.DRAFT:
+            return []
+        changed = [name for name in self.FROZEN_FIELDS if getattr(self, name) != stored[name]]
+        if self.status == InvoiceStatus.DRAFT or (
+            stored["status"] == InvoiceStatus.VOID and self.status != InvoiceStatus.VOID
+        ):
+            changed.append("status")
+        return changed
+
     def clean(self):
         super().clean()
+        changed = self.frozen_changes()
+        if changed:
+            field = changed[0].removesuffix("_id")
+            raise ValidationError({field if field != "tenant" else NON_FIELD_ERRORS: ISSUED_IS_FINAL})
+        if self.account_id and self.tenant_id and self.account.tenant_id != self.tenant_id:
+            raise ValidationError({"account": _("The account belongs to another tenant than the invoice.")})
         if self.account_id and self.number:
             clash = Invoice.objects.filter(tenant_id=self.account.tenant_id, number=self.number).exclude(pk=self.pk)
             if clash.exists():
                 raise ValidationError({"number": _("This tenant already has an invoice with this number.")})
         if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
             raise ValidationError({"due_date": _("The due date cannot be before the invoice date.")})
+        if self.account_id and self.currency:
+            other = (
+                Invoice.objects.filter(account_id=self.account_id)
+                .exclude(pk=self.pk)
+                .exclude(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.VOID))
+                .exclude(currency=self.currency)
+                .values_list("currency", flat=True)
+                .first()
+            )
+            if other:
+                raise ValidationError(
+                    {
+                        "currency": _("This account's balance is in %(currency)s: invoice it in %(currency)s.")
+                        % {"currency": other}
+                    }
+                )
 
     def save(self, *args, **kwargs):
         if self.tenant_id is None and self.account_id is not None:
             self.tenant_id = self.account.tenant_id
+        if self.account_id is not None and self.account.tenant_id != self.tenant_id:
+            raise ValidationError({"account": _("The account belongs to another tenant than the invoice.")})
+        changed = self.frozen_changes()
+        if changed:  # the last line: services and forms refuse this before it gets here
+            raise IssuedInvoiceLocked({name.removesuffix("_id"): ISSUED_IS_FINAL for name in changed})
         super().save(*args, **kwargs)
+        self._stored = {name: getattr(self, name) for name in ("status", *self.FROZEN_FIELDS)}
+
+    def delete(self, *args, **kwargs):
+        stored = self.stored_values()
+        if stored and stored["status"] != InvoiceStatus.DRAFT:
+            raise IssuedInvoiceLocked(ISSUED_IS_FINAL)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status != InvoiceStatus.DRAFT
 
     @property
     def is_overdue(self) -> bool:
@@ -124,6 +229,28 @@ class InvoiceLine(models.Model):
     def __str__(self):
         return self.description
 
+    def save(self, *args, **kwargs):
+        # The lines of an issued invoice are the record: only the card fee, added when the customer pays by card
+        # (services.billing.invoice_add_fee_line), is a new line on an issued invoice.
+        new_fee = self._state.adding and self.kind == self.Kind.CARD_FEE
+        if not new_fee and self._invoice_is_issued():
+            raise IssuedInvoiceLocked(ISSUED_IS_FINAL)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._invoice_is_issued():
+            raise IssuedInvoiceLocked(ISSUED_IS_FINAL)
+        return super().delete(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.invoice_id and self._invoice_is_issued():
+            raise ValidationError(ISSUED_IS_FINAL)
+
+    def _invoice_is_issued(self) -> bool:
+        status = Invoice.objects.filter(pk=self.invoice_id).values_list("status", flat=True).first()
+        return status not in (None, InvoiceStatus.DRAFT)
+
 
 class CreditMemo(models.Model):
     """A credit applied to one invoice (reduces what is due)."""
@@ -136,7 +263,7 @@ class CreditMemo(models.Model):
     number = models.CharField(max_length=40)
     date = models.DateField(default=timezone.localdate)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
-    reason = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,15 +291,20 @@ class Payment(models.Model):
         FAILED = "failed", _("Failed")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        REVERSED = "reversed", _("Reversed")
+
+    MANUAL_METHODS = (Method.CHECK, Method.BANK_TRANSFER, Method.CASH)
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="payments", editable=False)
+    # The receipt number people see (per tenant, 1001, 1002, ...; given on the first save: see save()).
+    number = models.PositiveIntegerField(null=True, editable=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
     method = models.CharField(max_length=20, choices=Method.choices)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUCCEEDED)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     fee_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     refunded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", choices=currency_choices)
     received_at = models.DateTimeField(default=timezone.now)
     reference = models.CharField(_("check or transfer reference"), max_length=100, blank=True)
     payer_name = models.CharField(max_length=200, blank=True)
@@ -188,15 +320,39 @@ class Payment(models.Model):
     stripe_charge_id = models.CharField(max_length=100, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    reversal_reason = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [models.Index(fields=["account", "-received_at"], name="payment_account_received")]
+        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="payment_number_unique_per_tenant")]
         permissions = [("refund_payment", _("Can refund card payments"))]
 
     def __str__(self):
-        return f"Payment #{self.pk} {self.amount} {self.currency}"
+        return f"Payment {self.display_number} {self.amount} {self.currency}"
+
+    def save(self, *args, **kwargs):
+        if self.tenant_id is None and self.account_id is not None:
+            self.tenant_id = self.account.tenant_id
+        if self.number is None:  # every way a payment is made (staff, webhook, autopay) passes here
+            self.number = TenantSequence.next_value(tenant_id=self.tenant_id, name=TenantSequence.PAYMENT)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = [*kwargs["update_fields"], "number"]
+        super().save(*args, **kwargs)
+
+    @property
+    def display_number(self) -> str:
+        """The receipt number as every page, email and PDF shows it."""
+        return f"R-{self.number}" if self.number is not None else ""
+
+    @property
+    def is_reversible(self) -> bool:
+        return self.method in self.MANUAL_METHODS and self.status == self.Status.SUCCEEDED
 
     @property
     def stripe_events(self) -> models.QuerySet:
@@ -204,6 +360,37 @@ class Payment(models.Model):
         if not self.stripe_payment_intent_id:
             return StripeEvent.objects.none()
         return StripeEvent.objects.filter(payment_intent_id=self.stripe_payment_intent_id)
+
+
+class TenantSequence(models.Model):
+    """A per-tenant counter (receipt numbers): its row lock orders concurrent payments of a tenant only."""
+
+    PAYMENT = "payment"
+    START = 1000  # the first number given is START + 1
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)
+    last_value = models.PositiveIntegerField(default=START)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="one_sequence_per_tenant_and_name")]
+
+    def __str__(self):
+        return f"{self.name} {self.last_value}"
+
+    @classmethod
+    def next_value(cls, *, tenant_id: int, name: str) -> int:
+        """The next number of the tenant's sequence ``name``, in one statement (an upsert: the first creates the
+        row). Its row lock is held until the transaction ends, so numbers are given in commit order, none twice."""
+        table = cls._meta.db_table
+        sql = (
+            f"INSERT INTO {table} (tenant_id, name, last_value) VALUES (%s, %s, %s)"
+            f" ON CONFLICT (tenant_id, name) DO UPDATE SET last_value = {table}.last_value + 1"
+            " RETURNING last_value"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [tenant_id, name, cls.START + 1])
+            return cursor.fetchone()[0]
 
 
 class PaymentAllocation(models.Model):

@@ -219,7 +219,7 @@ def statement_of_account(*, account: Account, date_from: date, date_to: date) ->
         )
     for pay in payments.filter(received_at__gte=start, received_at__lt=end):
         label = f"Payment — {pay.get_method_display()}" + (f" {pay.reference}" if pay.reference else "")
-        events.append((timezone.localdate(pay.received_at), 2, "payment", f"P-{pay.pk}", label, ZERO, pay.amount))
+        events.append((timezone.localdate(pay.received_at), 2, "payment", pay.display_number, label, ZERO, pay.amount))
     events.sort(key=lambda e: (e[0], e[1], e[3]))
 
     balance = opening

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Func, Q, Subquery, Sum
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -29,7 +30,7 @@ from portal_models.models import (
 )
 from portal_models.models.audit import SecurityEventType
 from portal_models.models.billing import PAYABLE_STATUSES
-from portal_models.money import ZERO, quantize
+from portal_models.money import ZERO, currency_choices, quantize
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
@@ -106,14 +107,15 @@ def invoice_recalculate(
             expected = quantize(line.quantity * line.unit_price, invoice.currency)
             if line.line_total != expected:
                 line.line_total = expected
-                line.save(update_fields=["line_total"])
+                if invoice.status == InvoiceStatus.DRAFT:  # an issued invoice's lines are stored once, as issued
+                    line.save(update_fields=["line_total"])
         totals = invoice_totals(invoice=invoice, lines=lines)
         invoice.subtotal = totals.subtotal
         invoice.credit_total = totals.credit_total
         invoice.total = totals.total
         derived = TOTALS_FIELDS
     invoice.amount_paid = totals.amount_paid
-    invoice.amount_due = totals.amount_due
+    invoice.amount_due = ZERO if invoice.status == InvoiceStatus.VOID else totals.amount_due  # void owes nothing
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         if totals.amount_due == ZERO and totals.total > ZERO:
             invoice.status = InvoiceStatus.PAID
@@ -141,9 +143,16 @@ def invoice_create(
     terms: str = "Net 30",
     status: str = InvoiceStatus.OPEN,
     notes: str = "",
+    currency: str | None = None,
 ) -> Invoice:
-    """Create an invoice with its lines; ``lines`` are mappings of description, quantity, unit_price."""
-    invoice = Invoice.objects.create(
+    """Create an invoice with its lines; ``lines`` are mappings of description, quantity, unit_price.
+
+    ``currency``: an ISO 4217 code, the tenant's by default. An invoice created issued (not a draft) keeps its
+    bill-to and seller details from now on (:func:`invoice_snapshot`).
+    """
+    currency = (currency or account.tenant.currency).upper()
+    currency_check(currency=currency)
+    invoice = Invoice(
         tenant=account.tenant,
         account=account,
         number=number,
@@ -151,22 +160,52 @@ def invoice_create(
         invoice_date=invoice_date or timezone.localdate(),
         due_date=due_date,
         terms=terms,
-        currency=account.tenant.currency,
+        currency=currency,
         notes=notes,
-        issued_at=timezone.now() if status != InvoiceStatus.DRAFT else None,
     )
+    if status != InvoiceStatus.DRAFT:
+        invoice_snapshot(invoice=invoice)
+    invoice.save()
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
             position=i,
             description=line["description"],
-            quantity=Decimal(line.get("quantity", 1)),
-            unit_price=Decimal(line["unit_price"]),
+            quantity=(quantity := Decimal(line.get("quantity", 1))),
+            unit_price=(price := Decimal(line["unit_price"])),
+            line_total=quantize(quantity * price, currency),
             kind=line.get("kind", InvoiceLine.Kind.ITEM),
         )
         for i, line in enumerate(lines)
     )
     return invoice_recalculate(invoice=invoice)
+
+
+def currency_check(*, currency: str) -> str:
+    if currency not in dict(currency_choices()):
+        raise ValidationError({"currency": _("Choose a currency from the list (ISO 4217).")})
+    return currency
+
+
+def account_bill_to_address(account: Account) -> str:
+    """The account's postal address as printed on an invoice, one line per part."""
+    city = " ".join(part for part in (account.state, account.postal_code) if part)
+    city = ", ".join(part for part in (account.city, city) if part)
+    parts = (account.address_1, account.address_2, account.address_3, city, account.country)
+    return "\n".join(part for part in parts if part)
+
+
+SNAPSHOT_FIELDS = ("issued_at", "bill_to_name", "bill_to_address", "seller_name", "seller_email")
+
+
+def invoice_snapshot(*, invoice: Invoice) -> Invoice:
+    """Keep on the invoice, at issue, who it is billed to and who sells (printed from here afterwards)."""
+    invoice.issued_at = timezone.now()
+    invoice.bill_to_name = invoice.account.name
+    invoice.bill_to_address = account_bill_to_address(invoice.account)
+    invoice.seller_name = invoice.tenant.name
+    invoice.seller_email = invoice.tenant.support_email
+    return invoice
 
 
 def invoice_add_fee_line(*, invoice: Invoice, amount: Decimal, description: str | None = None) -> InvoiceLine:
@@ -186,15 +225,45 @@ def invoice_add_fee_line(*, invoice: Invoice, amount: Decimal, description: str 
     return line
 
 
-@transaction.atomic
-def credit_memo_apply(*, invoice: Invoice, number: str, amount: Decimal, reason: str = "") -> CreditMemo:
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if amount <= ZERO or amount > invoice.amount_due:
-        raise ValidationError({"amount": _("A credit must be more than zero and at most the amount due.")})
-    memo = CreditMemo.objects.create(
-        tenant=invoice.tenant, account=invoice.account, invoice=invoice, number=number, amount=amount, reason=reason
-    )
-    invoice_recalculate(invoice=invoice)
+def credit_memo_apply(
+    *, invoice: Invoice, number: str, amount: Decimal, reason: str, date: date | None = None
+) -> CreditMemo:
+    """Credit an issued, open invoice (the correction of an issued invoice): a number not used by the tenant, a
+    reason, an amount above zero and at most what is due, dated today or earlier. Errors name their field."""
+    number = (number or "").strip()
+    reason = (reason or "").strip()
+    date = date or timezone.localdate()
+    errors = {}
+    if not number:
+        errors["number"] = _("Enter the credit memo number.")
+    if not reason:
+        errors["reason"] = _("Say why the invoice is credited.")
+    if date > timezone.localdate():
+        errors["date"] = _("A credit memo cannot be dated in the future.")
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.select_for_update().select_related("tenant", "account").get(pk=invoice.pk)
+            if invoice.status not in PAYABLE_STATUSES:
+                raise ValidationError({"invoice": _("Only an issued invoice that is still open can be credited.")})
+            amount = quantize(Decimal(amount), invoice.currency)
+            if amount <= ZERO or amount > invoice.amount_due:
+                raise ValidationError({"amount": _("A credit must be more than zero and at most the amount due.")})
+            if CreditMemo.objects.filter(tenant=invoice.tenant, number=number).exists():
+                raise ValidationError({"number": _("This tenant already has a credit memo with this number.")})
+            memo = CreditMemo.objects.create(
+                tenant=invoice.tenant,
+                account=invoice.account,
+                invoice=invoice,
+                number=number,
+                amount=amount,
+                reason=reason,
+                date=date,
+            )
+            invoice_recalculate(invoice=invoice)
+    except IntegrityError:  # the same number, saved meanwhile by someone else
+        raise ValidationError({"number": _("This tenant already has a credit memo with this number.")}) from None
     return memo
 
 
@@ -245,9 +314,9 @@ def payment_record(
     return payment_record_locked(account=account, amount=amount, allocations=plan, **fields)
 
 
-def payment_amount_check(*, account: Account, amount: Decimal) -> Decimal:
-    """``amount`` in the account's currency; more than zero or a ValidationError."""
-    amount = quantize(Decimal(amount), account.tenant.currency)
+def payment_amount_check(*, account: Account, amount: Decimal, currency: str | None = None) -> Decimal:
+    """``amount`` quantized in ``currency`` (the account's by default); more than zero or a ValidationError."""
+    amount = quantize(Decimal(amount), currency or account.tenant.currency)
     if amount <= ZERO:
         raise ValidationError({"amount": _("Enter an amount greater than zero.")})
     return amount
@@ -286,12 +355,23 @@ def payment_record_locked(
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError("payment_record_locked needs the invoices' transaction.")
-    amount = payment_amount_check(account=account, amount=amount)
-    plan = {inv: quantize(Decimal(part)) for inv, part in allocations.items()}
+    currencies = {inv.currency for inv in allocations} or {account.tenant.currency}
+    if len(currencies) > 1:
+        raise ValidationError({"invoices": _("One payment pays invoices of one currency only.")})
+    (currency,) = currencies
+    amount = payment_amount_check(account=account, amount=amount, currency=currency)
+    plan = {inv: quantize(Decimal(part), currency) for inv, part in allocations.items()}
+    if any(inv.status not in PAYABLE_STATUSES for inv in plan):
+        raise ValidationError({"invoices": _("Only open invoices of this account can be paid.")})
     if any(inv.account_id != account.pk or part <= ZERO or part > inv.amount_due for inv, part in plan.items()):
         raise ValidationError({"amount": _("Each allocation must be positive and at most the amount due.")})
     if sum(plan.values(), ZERO) > amount:
         raise ValidationError({"amount": _("The allocations exceed the payment amount.")})
+    received_at = received_at or timezone.now()
+    if isinstance(received_at, str):
+        received_at = parse_datetime(received_at) or timezone.now()
+    if received_at > timezone.now():
+        raise ValidationError({"received_on": _("A payment cannot be received in the future.")})
     # Its post_save bumps the account's cache data_version in this transaction, for the allocations and the
     # invoices below too (all of this account): they are written without a second bump.
     payment = Payment.objects.create(
@@ -300,8 +380,8 @@ def payment_record_locked(
         method=method,
         status=status,
         amount=amount,
-        currency=account.tenant.currency,
-        received_at=received_at or timezone.now(),
+        currency=currency,
+        received_at=received_at,
         reference=reference,
         payer_name=payer_name,
         payer=payer,
@@ -321,6 +401,7 @@ def payment_record_locked(
         actor=recorded_by,
         details={
             "payment_id": payment.pk,
+            "payment_number": payment.display_number,
             "amount": str(payment.amount),
             "currency": payment.currency,
             "method": payment.method,
@@ -333,12 +414,81 @@ def payment_record_locked(
 
 
 @transaction.atomic
-def invoice_void(*, invoice: Invoice) -> Invoice:
+def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
+    """Void an invoice (a correction of an issued one, with its reason): it owes nothing from now on and takes
+    no payment or credit. One with payments counted on it cannot be voided."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the invoice is voided.")})
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(_("This invoice is already void."))
     if invoice.amount_paid > ZERO:
         raise ValidationError(_("An invoice with payments cannot be voided; refund the payments first."))
     invoice.status = InvoiceStatus.VOID
-    return invoice_recalculate(invoice=invoice)
+    invoice.voided_at = timezone.now()
+    invoice.void_reason = reason[:255]
+    return invoice_recalculate(invoice=invoice, fields=["voided_at", "void_reason"])
+
+
+@transaction.atomic
+def invoice_reissue(*, invoice: Invoice, number: str, reason: str) -> Invoice:
+    """Void ``invoice`` with ``reason`` and make a draft copy of it under ``number`` (its lines, except a card
+    fee), to be corrected and issued: void and reissue."""
+    invoice_void(invoice=invoice, reason=reason)
+    copy = invoice_create(
+        account=invoice.account,
+        number=number,
+        lines=[
+            {"description": line.description, "quantity": line.quantity, "unit_price": line.unit_price}
+            for line in invoice.lines.all()
+            if line.kind == InvoiceLine.Kind.ITEM
+        ],
+        due_date=invoice.due_date,
+        invoice_date=timezone.localdate(),
+        terms=invoice.terms,
+        status=InvoiceStatus.DRAFT,
+        notes=invoice.notes,
+        currency=invoice.currency,
+    )
+    return copy
+
+
+def payment_reverse(*, payment: Payment, reason: str, by: User | None = None) -> Payment:
+    """Reverse a manual payment (a bounced check): it no longer counts, and the invoices it paid are open again
+    for what it had paid on them. Card payments are refunded instead (services.payments)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the payment is reversed (for example: the check bounced).")})
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+        if not payment.is_reversible:
+            raise ValidationError(_("Only a succeeded check, bank transfer or cash payment can be reversed."))
+        invoice_ids = list(payment.allocations.values_list("invoice_id", flat=True))
+        invoices = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
+        payment.status = Payment.Status.REVERSED
+        payment.reversed_at = timezone.now()
+        payment.reversed_by = by
+        payment.reversal_reason = reason[:255]
+        payment.save(update_fields=["status", "reversed_at", "reversed_by", "reversal_reason"])
+        for invoice in invoices:
+            invoice_recalculate(invoice=invoice, account_bumped=True, payments_only=True)
+        security_event_record(
+            event=SecurityEventType.PAYMENT_RECORDED,
+            account=payment.account,
+            user=None,
+            actor=by,
+            details={
+                "payment_id": payment.pk,
+                "payment_number": payment.display_number,
+                "amount": str(payment.amount),
+                "currency": payment.currency,
+                "status": payment.status,
+                "reason": payment.reversal_reason,
+                "invoices": [invoice.number for invoice in invoices],
+            },
+        )
+    return payment
 
 
 ACCOUNT_ADDRESS_FIELDS = ("address_1", "address_2", "address_3", "city", "state", "postal_code", "country")
@@ -404,8 +554,8 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
         raise ValidationError(_("Add at least one line before issuing the invoice."))
     if invoice.status == InvoiceStatus.DRAFT:
         invoice.status = InvoiceStatus.OPEN
-    invoice.issued_at = timezone.now()
-    invoice = invoice_recalculate(invoice=invoice, fields=["issued_at"])
+        invoice_snapshot(invoice=invoice)
+    invoice = invoice_recalculate(invoice=invoice, fields=SNAPSHOT_FIELDS)
     recipients = billing_contact_emails(account=invoice.account)
     if recipients:
         from portal_models.services.emails import account_portal_url, send_plain_email

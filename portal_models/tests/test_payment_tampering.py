@@ -137,7 +137,7 @@ def test_another_invoice_cannot_be_slipped_into_a_running_wizard(signed_in_clien
 
 def test_paid_or_void_invoices_cannot_be_paid(signed_in_client, customer_a, mine):
     void = invoice_for(customer_a.account, "V-1", "20.00")
-    billing.invoice_void(invoice=void)
+    billing.invoice_void(invoice=void, reason="Issued in error")
     assert signed_in_client.get(f"/acme/pay/?invoice={void.pk}").status_code == 404
     response = signed_in_client.get(f"/acme/invoices/{void.pk}/pay/")
     assert response.status_code == 302 and response["Location"].endswith("/acme/invoices/")
@@ -171,7 +171,9 @@ def test_the_amount_is_recomputed_at_confirmation(signed_in_client, localstripe,
     pm = localstripe.confirm_setup(page.context["client_secret"], "4242424242424242")
     signed_in_client.post("/acme/pay/payment/", {"payment_method": pm})
     nonce = signed_in_client.get("/acme/pay/confirm/").context["form"].initial["nonce"]
-    billing.credit_memo_apply(invoice=mine, number="CM-1", amount=Decimal("2000.00"))  # now 4,100.00 due, no fee
+    billing.credit_memo_apply(
+        invoice=mine, number="CM-1", amount=Decimal("2000.00"), reason="Goodwill"
+    )  # now 4,100.00 due, no fee
     response = signed_in_client.post("/acme/pay/confirm/", {"authorize": "on", "nonce": nonce, "amount": "6283.00"})
     intent = response["Location"].rstrip("/").rsplit("/", 1)[1]
     assert charged(localstripe, intent)["amount"] == 410000

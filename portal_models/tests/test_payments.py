@@ -199,15 +199,16 @@ class TestWebhook:
         assert svc.payment_receipt_task.call(payment.pk) == 1
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
 
-    def test_one_event_takes_fourteen_statements_in_one_atomic_block(
+    def test_one_event_takes_fifteen_statements_in_one_atomic_block(
         self, client, localstripe, customer_a, django_capture_on_commit_callbacks
     ):
         """payment_intent.succeeded without a fee: the event row (naming its intent, so no second write links it
         to the payment); the PaymentIntent's payment (none), the account, the invoices locked once, the payer; the
         payment, one data_version bump, its allocation; the invoice's payment sum (its lines and credits did not
-        change), its update; the audit event; releasing the intent's claims on the invoices. All in the event's own atomic block (a savepoint here, as the test
-        runs in a transaction; BEGIN/COMMIT in production, with the receipt task's row before the COMMIT), without
-        a savepoint of payment_record's."""
+        change), its update; the audit event; releasing the intent's claims on the invoices; the tenant's next
+        receipt number. All in the event's own atomic block (a savepoint here, as the test runs in a transaction;
+        BEGIN/COMMIT in production, with the receipt task's row before the COMMIT), without a savepoint of
+        payment_record's."""
         invoice = make_invoice(customer_a.account, "20001", amount=Decimal("400.00"))
         start = start_payment(localstripe, invoice)
         event = localstripe.event("payment_intent.succeeded", start.intent.id)
@@ -215,7 +216,7 @@ class TestWebhook:
         with django_capture_on_commit_callbacks() as callbacks, CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 14, "\n".join(sql)
+        assert len(sql) == 15, "\n".join(sql)
         assert not any(s.startswith('UPDATE "portal_models_stripeevent"') for s in sql)
         assert not any('"portal_models_invoiceline"' in s for s in sql)
         assert [s.split(" ")[0] for s in sql].count("SAVEPOINT") == 1
@@ -240,7 +241,7 @@ class TestWebhook:
         with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as queries:
             assert localstripe.deliver(client, event).status_code == 200
         sql = [q["sql"] for q in queries.captured_queries]
-        assert len(sql) == 20, "\n".join(sql)
+        assert len(sql) == 21, "\n".join(sql)  # 20 + the receipt number
         assert sum(s.startswith('UPDATE "portal_models_account"') for s in sql) == 2
         assert not any(s.startswith('UPDATE "portal_models_invoiceline"') for s in sql)
         assert seed_invoice.lines.get(kind=InvoiceLine.Kind.CARD_FEE).line_total == Decimal("183.00")

@@ -71,7 +71,7 @@ def test_lists_and_export_show_only_own_account(signed_in_client, invoice_a, oth
     rows = list(csv.reader(io.StringIO(signed_in_client.get("/acme/invoices/export/").content.decode())))
     assert [r[0] for r in rows[1:]] == ["10020"]
     payments = signed_in_client.get("/acme/payments/").content.decode()
-    assert f"P-{others['other_account']['payment'].pk}<" not in payments
+    assert f"{others['other_account']['payment'].display_number}<" not in payments
     contacts = signed_in_client.get("/acme/contacts/").content.decode()
     assert others["other_account"]["contact"].last_name not in contacts
 
@@ -113,7 +113,7 @@ class TestInvoiceDetail:
         assert "Test Inc." in text
 
     def test_payments_and_credits_shown(self, signed_in_client, invoice_a):
-        billing.credit_memo_apply(invoice=invoice_a, number="CM-7", amount=Decimal("100"))
+        billing.credit_memo_apply(invoice=invoice_a, number="CM-7", amount=Decimal("100"), reason="Goodwill")
         pay = billing.payment_record(
             account=invoice_a.account,
             method="check",
