@@ -30,6 +30,8 @@ COUNTED = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
 
 class Ledger(RuleBasedStateMachine):
+    steps_run = 0  # over all examples: the test checks that the machine did run
+
     @initialize()
     def open_account(self):
         self.atomic = transaction.atomic()
@@ -123,6 +125,7 @@ class Ledger(RuleBasedStateMachine):
     def balance_is_the_sum_of_open_amounts(self):
         if not hasattr(self, "account"):
             return
+        Ledger.steps_run += 1
         invoices = self.invoices()
         owed = sum((inv.amount_due for inv in invoices if inv.status in PAYABLE_STATUSES), ZERO)
         assert account_balance(account=self.account) == owed
@@ -159,8 +162,8 @@ class Ledger(RuleBasedStateMachine):
 
 
 Ledger.TestCase.settings = settings(
-    max_examples=8,
-    stateful_step_count=10,
+    max_examples=20,
+    stateful_step_count=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
@@ -168,3 +171,5 @@ Ledger.TestCase.settings = settings(
 
 def test_ledger_state_machine(db):
     Ledger.TestCase().runTest()
+    assert Ledger.steps_run > 20
+    print(f"ledger state machine: {Ledger.steps_run} checked states")
