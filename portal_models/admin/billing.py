@@ -802,5 +802,9 @@ class BillingGroup(ModelAdminGroup):
     menu_order = 200
     items = (AccountAdmin, ContactAdmin, InvoiceAdmin, CreditMemoAdmin, PaymentAdmin)
 
+    def get_submenu_items(self):
+        items = super().get_submenu_items()
+        return [*items, payments_admin.ReconcileMenuItem(order=max((item.order for item in items), default=0) + 1)]
+
 
 modeladmin_register(BillingGroup)

@@ -985,6 +985,7 @@ class ReconcileDifference:
     recorded: Decimal | None
     currency: str
     payment: Payment | None = None
+    account_id: int | None = None  # the account the intent names, or the recorded payment's
 
     @property
     def label(self) -> str:
@@ -1017,17 +1018,31 @@ def payments_reconcile(*, since: datetime, until: datetime, tenant_ids: Sequence
     for intent_id, intent in sorted(charged.items(), key=lambda kv: kv[1].created):
         payment = recorded.get(intent_id)
         if payment is None:
-            differences.append(ReconcileDifference("not_recorded", intent_id, intent.amount, None, intent.currency))
+            named = _decimal(intent.metadata.get("portal_account_id"))
+            differences.append(
+                ReconcileDifference(
+                    "not_recorded",
+                    intent_id,
+                    intent.amount,
+                    None,
+                    intent.currency,
+                    account_id=int(named) if named is not None and named == named.to_integral_value() else None,
+                )
+            )
         elif payment.amount != intent.amount or payment.currency != intent.currency:
             differences.append(
-                ReconcileDifference("amount", intent_id, intent.amount, payment.amount, intent.currency, payment)
+                ReconcileDifference(
+                    "amount", intent_id, intent.amount, payment.amount, intent.currency, payment, payment.account_id
+                )
             )
     for intent_id, payment in recorded.items():
         if intent_id not in charged:
             other = gateway_status(intent_id)
             if other != "succeeded":
                 differences.append(
-                    ReconcileDifference("not_charged", intent_id, None, payment.amount, payment.currency, payment)
+                    ReconcileDifference(
+                        "not_charged", intent_id, None, payment.amount, payment.currency, payment, payment.account_id
+                    )
                 )
     return differences
 

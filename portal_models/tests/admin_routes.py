@@ -100,6 +100,9 @@ def project_admin_routes() -> list[AdminRoute]:
 
 # Project admin views without an object id that are forms creating a new tenant, not listings of records.
 TENANT_CREATION_VIEWS = {"new_portal"}
+# Project admin views whose rows come from the payment gateway, not from a listing of records: their tenant
+# scoping is tested against localstripe (test_reconcile_admin.py).
+GATEWAY_REPORT_VIEWS = {"portal_payment_reconcile"}
 
 ROUTES = project_admin_routes()
 OBJECT_ROUTES = [r for r in ROUTES if r.arguments]
@@ -111,7 +114,7 @@ LISTING_ROUTES = [
         (r.kind == "modeladmin" and r.action == "index")
         or (r.kind == "snippet" and r.action == "list")
         or (r.kind == "chooser" and r.action == "choose")
-        or (r.kind == "view" and r.name not in TENANT_CREATION_VIEWS)
+        or (r.kind == "view" and r.name not in TENANT_CREATION_VIEWS | GATEWAY_REPORT_VIEWS)
     )
 ]
 FORM_ROUTES = [
