@@ -157,22 +157,28 @@ class Invoice(ClusterableModel):
                 raise ValidationError({"number": _("This tenant already has an invoice with this number.")})
         if self.due_date and self.invoice_date and self.due_date < self.invoice_date:
             raise ValidationError({"due_date": _("The due date cannot be before the invoice date.")})
-        if self.account_id and self.currency:
-            other = (
-                Invoice.objects.filter(account_id=self.account_id)
-                .exclude(pk=self.pk)
-                .exclude(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.VOID))
-                .exclude(currency=self.currency)
-                .values_list("currency", flat=True)
-                .first()
+        self.currency_check_balance()
+
+    def currency_check_balance(self) -> None:
+        """Refuse a currency other than that of the account's balance (its issued, not void invoices): every
+        amount added to a balance shares one currency."""
+        if not (self.account_id and self.currency):
+            return
+        other = (
+            Invoice.objects.filter(account_id=self.account_id)
+            .exclude(pk=self.pk)
+            .exclude(status__in=(InvoiceStatus.DRAFT, InvoiceStatus.VOID))
+            .exclude(currency=self.currency)
+            .values_list("currency", flat=True)
+            .first()
+        )
+        if other:
+            raise ValidationError(
+                {
+                    "currency": _("This account's balance is in %(currency)s: invoice it in %(currency)s.")
+                    % {"currency": other}
+                }
             )
-            if other:
-                raise ValidationError(
-                    {
-                        "currency": _("This account's balance is in %(currency)s: invoice it in %(currency)s.")
-                        % {"currency": other}
-                    }
-                )
 
     def save(self, *args, **kwargs):
         if self.tenant_id is None and self.account_id is not None:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Func, Q, Subquery, Sum
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from django_tasks import task
 
 from portal_models.models import (
     Account,
+    Contact,
     CreditMemo,
     Invoice,
     InvoiceLine,
@@ -34,6 +36,7 @@ from portal_models.money import ZERO, currency_choices, quantize
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
+from portal_models.services.emails import account_portal_url, send_branded_email, send_plain_email
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -163,7 +166,8 @@ def invoice_create(
         currency=currency,
         notes=notes,
     )
-    if status != InvoiceStatus.DRAFT:
+    if status != InvoiceStatus.DRAFT:  # a draft adds nothing to the balance until it is issued
+        invoice.currency_check_balance()
         invoice_snapshot(invoice=invoice)
     invoice.save()
     InvoiceLine.objects.bulk_create(
@@ -527,7 +531,6 @@ def account_update_address(*, account: Account, data: Mapping) -> Account:
 
 def contact_save(*, account: Account, data: Mapping, contact=None):
     """Create or update a contact of ``account`` (record fields and roles only, never portal rights)."""
-    from portal_models.models import Contact
 
     if contact is None:
         contact = Contact(account=account)
@@ -546,20 +549,17 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
 
     Returns the invoice and the addresses it was sent to.
     """
-    from django.template.loader import render_to_string
-
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("A void invoice cannot be issued."))
     if not invoice.lines.exists():
         raise ValidationError(_("Add at least one line before issuing the invoice."))
+    invoice.currency_check_balance()
     if invoice.status == InvoiceStatus.DRAFT:
         invoice.status = InvoiceStatus.OPEN
         invoice_snapshot(invoice=invoice)
     invoice = invoice_recalculate(invoice=invoice, fields=SNAPSHOT_FIELDS)
     recipients = billing_contact_emails(account=invoice.account)
     if recipients:
-        from portal_models.services.emails import account_portal_url, send_plain_email
-
         context = {
             "invoice": invoice,
             "tenant": invoice.tenant,
@@ -590,7 +590,6 @@ def payment_reminder_send(
     """Email the account's billing contacts a reminder of its overdue invoices, with a link to pay them in the
     portal, and record it in the account's reminder history. Raises ValidationError (and sends nothing) when the
     account has nothing overdue, no billing contact with an email address, or was reminded moments ago."""
-    from portal_models.services.emails import account_portal_url, send_branded_email
 
     today = today or timezone.localdate()
     with transaction.atomic():

@@ -12,7 +12,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from wagtail.documents import get_document_model
 from wagtail.models import Collection
+
+from portal_models.services.emails import send_plain_email
 
 from ..models import (
     Account,
@@ -184,7 +187,6 @@ def _notify_review(requirement_pk: int) -> None:
     )
     if not recipients:
         return
-    from portal_models.services.emails import send_plain_email
 
     def build():
         what = f"{requirement.get_kind_display()} — {requirement.service.product.name}"
@@ -253,8 +255,6 @@ def account_collection(*, account: Account) -> Collection:
 
 def document_create(*, collection: Collection, title: str, file, user: User | None = None):
     """Add a Wagtail document to a portal collection (used by demo data and tests)."""
-    from wagtail.documents import get_document_model
-
     document = get_document_model()(title=title, file=file, collection=collection, uploaded_by_user=user)
     document.save()
     return document

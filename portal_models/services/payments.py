@@ -33,6 +33,7 @@ from portal_models.models import (
 from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
 from portal_models.selectors.billing import billing_contact_emails
+from portal_models.services.emails import send_plain_email
 from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
@@ -880,7 +881,6 @@ def payment_receipt_send(*, payment: Payment) -> int:
         recipients.add(payment.payer.email)
     if not recipients:
         return 0
-    from portal_models.services.emails import send_plain_email
 
     context = {"payment": payment, "tenant": payment.tenant, "account": payment.account}
     send_plain_email(
@@ -954,8 +954,6 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
 def _autopay_email(*, account: Account, ok: bool, message: str) -> None:
     recipients = billing_contact_emails(account=account)
     if recipients:
-        from portal_models.services.emails import send_plain_email
-
         send_plain_email(
             tenant=account.tenant,
             to=recipients,

@@ -268,6 +268,32 @@ def test_currency_is_an_iso_4217_choice_and_a_balance_has_one_currency(invoice):
     assert not Invoice.objects.filter(number__in=["Z", "E-1"]).exists()
 
 
+def test_services_add_no_other_currency_to_a_balance(invoice):
+    """A USD balance takes no EUR invoice: neither created issued nor a EUR draft issued later."""
+    with pytest.raises(ValidationError) as exc:
+        billing.invoice_create(
+            account=invoice.account,
+            number="E-3",
+            lines=[{"description": "x", "unit_price": "10"}],
+            due_date=date(2099, 1, 1),
+            currency="EUR",
+        )
+    assert "USD" in str(exc.value.message_dict["currency"])
+    draft = billing.invoice_create(
+        account=invoice.account,
+        number="E-4",
+        lines=[{"description": "x", "unit_price": "10"}],
+        due_date=date(2099, 1, 1),
+        currency="EUR",
+        status=InvoiceStatus.DRAFT,
+    )
+    with pytest.raises(ValidationError):
+        billing.invoice_issue(invoice=draft)
+    draft.refresh_from_db()
+    assert draft.status == InvoiceStatus.DRAFT and not draft.issued_at
+    assert not Invoice.objects.filter(number="E-3").exists()
+
+
 def test_amounts_are_quantized_in_their_own_currency():
     assert quantize(Decimal("1234.5"), "JPY") == Decimal("1235")
     assert quantize(Decimal("10.005"), "EUR") == Decimal("10.01")

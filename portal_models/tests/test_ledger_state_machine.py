@@ -4,6 +4,7 @@ every step: the balance is the sum of what the open invoices owe, no invoice owe
 nothing), each invoice owes its total less what counts as paid on it, and every payment's allocations add up to
 what it still pays."""
 
+import os
 from datetime import date
 from decimal import Decimal
 
@@ -61,7 +62,7 @@ class Ledger(RuleBasedStateMachine):
 
     @rule(pick=st.integers(0, 20), share=SHARES)
     def credit(self, pick, share):
-        open_ = self.invoices(*PAYABLE_STATUSES)
+        open_ = [inv for inv in self.invoices(*PAYABLE_STATUSES) if inv.amount_due > ZERO]
         if open_:
             invoice = open_[pick % len(open_)]
             self.count += 1
@@ -154,15 +155,15 @@ class Ledger(RuleBasedStateMachine):
             return
         for payment in Payment.objects.filter(account=self.account):
             allocated = payment.allocations.aggregate(s=Sum("amount"))["s"] or ZERO
-            if payment.status == Payment.Status.PARTIALLY_REFUNDED:
+            if payment.status in COUNTED:  # what it still pays is on the invoices, to the cent
                 assert allocated == payment.amount - payment.refunded_amount
-            else:
-                assert allocated == payment.amount
+            else:  # refunded or reversed: its allocations are history and count nowhere
+                assert allocated <= payment.amount
             assert payment.number is not None
 
 
 Ledger.TestCase.settings = settings(
-    max_examples=20,
+    max_examples=int(os.environ.get("LEDGER_EXAMPLES", "25")),  # LEDGER_EXAMPLES=500 to search harder
     stateful_step_count=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
