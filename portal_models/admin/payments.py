@@ -24,6 +24,7 @@ from . import scoping
 
 INSPECT_TEMPLATE = "portal_models/admin/payment_inspect.html"
 INSPECT_FIELDS = (
+    "number",
     "tenant",
     "account",
     "status",
@@ -40,6 +41,9 @@ INSPECT_FIELDS = (
     "stripe_payment_intent_id",
     "stripe_charge_id",
     "failure_reason",
+    "reversed_at",
+    "reversed_by",
+    "reversal_reason",
     "notes",
 )
 

@@ -408,6 +408,9 @@ def test_billing_staff_reverse_a_bounced_check_which_reopens_its_invoice(client,
     listing = client.get("/admin/portal_models/payment/").content.decode()
     assert f"/admin/portal_models/payment/reverse/{paid_part.pk}/" in listing and paid_part.display_number in listing
     url = f"/admin/portal_models/payment/reverse/{paid_part.pk}/"
+    inspect = f"/admin/portal_models/payment/inspect/{paid_part.pk}/"
+    page = client.get(inspect).content.decode()
+    assert paid_part.display_number.removeprefix("R-") in page and url in page
     assert client.get(url).status_code == 200
     assert client.post(url, {"reason": ""}).status_code == 200  # a reason is required
     assert Payment.objects.get(pk=paid_part.pk).status == Payment.Status.SUCCEEDED
@@ -418,6 +421,8 @@ def test_billing_staff_reverse_a_bounced_check_which_reopens_its_invoice(client,
     assert (paid_part.status, paid_part.reversal_reason, paid_part.reversed_by) == ("reversed", "Check bounced", staff)
     assert (invoice.status, invoice.amount_due) == (InvoiceStatus.OPEN, Decimal("6100.00"))
     assert ModelLogEntry.objects.get(action="portal.payment.reverse").data["reason"] == "Check bounced"
+    page = client.get(inspect).content.decode()
+    assert "Check bounced" in page and url not in page  # the reason is on the record, reversed once only
     with pytest.raises(ValidationError):
         billing.payment_reverse(payment=paid_part, reason="twice")
 
