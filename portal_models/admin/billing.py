@@ -436,6 +436,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=255, help_text=_("Kept in the record's history."))
 
 
+class VoidForm(ReasonForm):
+    reissue_number = forms.CharField(
+        label=_("Reissue as invoice number"),
+        max_length=40,
+        required=False,
+        help_text=_("Optional: void and reissue. A draft copy of its lines is made under this number, to correct."),
+    )
+
+
 def _record_for_action(request, model_admin, queryset, instance_pk):
     """The record an action view changes: one of the user's tenants' (else 404), which they may edit (else 403)."""
     record = get_object_or_404(scoping.admin_queryset(request, queryset), pk=instance_pk)
@@ -501,16 +510,33 @@ def invoice_issue_view(request, *, model_admin, instance_pk):
 
 def invoice_void_view(request, *, model_admin, instance_pk):
     invoice = _invoice_for_action(request, model_admin, instance_pk)
-    form = ReasonForm(request.POST if request.method == "POST" else None)
+    form = VoidForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        reason, number = form.cleaned_data["reason"], form.cleaned_data["reissue_number"]
         try:
-            invoice = billing_services.invoice_void(invoice=invoice, reason=form.cleaned_data["reason"])
+            if number:
+                copy = billing_services.invoice_reissue(invoice=invoice, number=number, reason=reason)
+            else:
+                billing_services.invoice_void(invoice=invoice, reason=reason)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            if hasattr(exc, "error_dict") and "reissue_number" in exc.error_dict:
+                form.add_error("reissue_number", exc.error_dict["reissue_number"])
+            else:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(model_admin.url_helper.index_url)
         else:
-            log(instance=invoice, action=ACTION_VOID, user=request.user, data={"reason": invoice.void_reason})
+            invoice.refresh_from_db()
+            data = {"reason": invoice.void_reason, **({"reissued_as": number} if number else {})}
+            log(instance=invoice, action=ACTION_VOID, user=request.user, data=data)
+            if number:
+                messages.success(
+                    request,
+                    _("Invoice %(n)s voided and reissued as draft %(m)s: correct it, then issue it.")
+                    % {"n": invoice.number, "m": copy.number},
+                )
+                return redirect(model_admin.url_helper.get_action_url("edit", copy.pk))
             messages.success(request, _("Invoice %(n)s voided.") % {"n": invoice.number})
-        return redirect(model_admin.url_helper.index_url)
+            return redirect(model_admin.url_helper.index_url)
     return _render_action(
         request,
         model_admin,

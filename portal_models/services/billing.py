@@ -438,9 +438,19 @@ def invoice_void(*, invoice: Invoice, reason: str) -> Invoice:
 @transaction.atomic
 def invoice_reissue(*, invoice: Invoice, number: str, reason: str) -> Invoice:
     """Void ``invoice`` with ``reason`` and make a draft copy of it under ``number`` (its lines, except a card
-    fee), to be corrected and issued: void and reissue."""
-    invoice_void(invoice=invoice, reason=reason)
-    copy = invoice_create(
+    fee), to be corrected and issued: void and reissue, in one transaction (both happen or neither)."""
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError({"reissue_number": _("Give the new invoice a number.")})
+    if Invoice.objects.filter(tenant_id=invoice.tenant_id, number=number).exists():
+        raise ValidationError({"reissue_number": _("This tenant already has an invoice with this number.")})
+    with transaction.atomic():
+        return _invoice_void_and_copy(invoice=invoice, number=number, reason=reason)
+
+
+def _invoice_void_and_copy(*, invoice: Invoice, number: str, reason: str) -> Invoice:
+    invoice = invoice_void(invoice=invoice, reason=reason)
+    return invoice_create(
         account=invoice.account,
         number=number,
         lines=[
@@ -455,7 +465,6 @@ def invoice_reissue(*, invoice: Invoice, number: str, reason: str) -> Invoice:
         notes=invoice.notes,
         currency=invoice.currency,
     )
-    return copy
 
 
 def payment_reverse(*, payment: Payment, reason: str, by: User | None = None) -> Payment:

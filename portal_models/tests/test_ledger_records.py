@@ -256,6 +256,25 @@ def test_void_and_reissue_makes_a_draft_copy(invoice):
     assert copy.status == InvoiceStatus.DRAFT and copy.total == Decimal("6100.00") and copy.lines.count() == 3
 
 
+def test_staff_void_and_reissue_from_the_admin_and_a_taken_number_changes_nothing(client, invoice):
+    client.force_login(billing_staff(invoice.tenant))
+    url = f"/admin/portal_models/invoice/void/{invoice.pk}/"
+    taken = seed_invoice(AccountFactory(tenant=invoice.tenant), number="20001")
+    response = client.post(url, {"reason": "Wrong price", "reissue_number": taken.number})
+    assert response.status_code == 200
+    assert "This tenant already has an invoice with this number." in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.status == InvoiceStatus.OPEN and not invoice.void_reason  # nothing changed
+    response = client.post(url, {"reason": "Wrong price", "reissue_number": "10020-R"})
+    copy = Invoice.objects.get(tenant=invoice.tenant, number="10020-R")
+    assert response.status_code == 302 and response["Location"] == f"/admin/portal_models/invoice/edit/{copy.pk}/"
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_due, copy.status) == (InvoiceStatus.VOID, Decimal("0"), InvoiceStatus.DRAFT)
+    entry = ModelLogEntry.objects.get(action="portal.invoice.void", object_id=str(invoice.pk))
+    assert entry.data == {"reason": "Wrong price", "reissued_as": "10020-R"}
+    assert client.get(response["Location"]).status_code == 200  # the draft copy is editable
+
+
 # --- currency --------------------------------------------------------------------------------------------------
 def test_currency_is_an_iso_4217_choice_and_a_balance_has_one_currency(invoice):
     with pytest.raises(ValidationError) as exc:
