@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from .models import Account, Case, CasePermission, CaseRole, Contact, Grant, Tenant, User
+from .models import (
+    Account,
+    Case,
+    CasePermission,
+    CaseRole,
+    Contact,
+    CustomerUpload,
+    Grant,
+    PortalCollection,
+    Service,
+    Tenant,
+    User,
+)
+from .staff_access import staff_tenant_ids
 
 ACTIVE_ACCOUNT_SESSION_KEY = "portal_active_account"
 
@@ -165,8 +178,6 @@ def visible_documents(portal: PortalContext) -> QuerySet:
     """
     from wagtail.documents import get_document_model
 
-    from .models import PortalCollection, Service
-
     documents = get_document_model().objects.all()
     if not portal.has(PortalPermission.SEE_DOCUMENTS):
         return documents.none()
@@ -179,7 +190,6 @@ def visible_documents(portal: PortalContext) -> QuerySet:
 
 def visible_uploads(portal: PortalContext) -> QuerySet:
     """The customer's own uploads ("My documents") of the active account."""
-    from .models import CustomerUpload
 
     if not portal.has(PortalPermission.SEE_DOCUMENTS):
         return CustomerUpload.objects.none()
@@ -188,7 +198,6 @@ def visible_uploads(portal: PortalContext) -> QuerySet:
 
 def document_tenant(document) -> Tenant | None:
     """The tenant whose portal a Wagtail document belongs to (None for documents outside every portal)."""
-    from .models import PortalCollection
 
     scope_ = PortalCollection.objects.filter(collection_id=document.collection_id).select_related("tenant").first()
     if scope_ is None:  # e.g. a case's collection, inside the tenant's collection
@@ -205,7 +214,6 @@ def document_tenant(document) -> Tenant | None:
 
 
 def _staff_may_download(user, document, tenant: Tenant | None) -> bool:
-    from .staff_access import staff_tenant_ids
 
     ids = staff_tenant_ids(user)
     if ids is None:
@@ -233,7 +241,6 @@ def can_download_document(request, document, *, tenant: Tenant | None = None) ->
     customer may when the document is visible to their active account on the document's tenant; an
     anonymous visitor must sign in; anyone else gets 404.
     """
-    from .models import CustomerUpload
 
     user = request.user
     if isinstance(document, CustomerUpload):

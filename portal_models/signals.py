@@ -4,7 +4,7 @@ from django.apps import apps
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save
 
-from portal_models.models import SecurityEventType
+from portal_models.models import SecurityEventType, User
 from portal_models.services.audit import security_event_record
 
 
@@ -40,8 +40,6 @@ def _device_saved(sender, instance, created, raw=False, **kwargs):
 
 
 def _device_deleted(sender, instance, **kwargs):
-    from portal_models.models import User
-
     user = User.objects.filter(pk=instance.user_id).first()
     if user is not None:
         security_event_record(event=SecurityEventType.TWO_FACTOR_REMOVED, user=user, details=_device_details(instance))

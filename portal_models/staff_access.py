@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 
-from .models import Tenant, TenantStaffGroup
+from .models import Tenant, TenantStaffGroup, User
 
 # How a record reaches its tenant, for models where it is not ``tenant`` or ``account__tenant``.
 TENANT_PATHS: dict[str, str] = {
@@ -89,8 +89,6 @@ def staff_may_change(*, user, instance: Model) -> bool:
 def staff_colleagues(user) -> QuerySet:
     """Active staff users who are staff of one of ``user``'s tenants, and superusers (who are staff of every
     tenant); every active staff user for superusers."""
-    from .models import User
-
     staff = User.objects.filter(is_staff=True, is_active=True)
     ids = staff_tenant_ids(user)
     if ids is None:

@@ -14,6 +14,7 @@ from .admin import (
 )
 from .admin import identity as identity_admin
 from .admin.audit import SecurityEventAdmin
+from .admin.dashboard import construct_homepage_panels
 from .admin.tickets import SupportGroup
 
 modeladmin_register(SupportGroup)
@@ -40,8 +41,6 @@ def identity_menu():
 
 @hooks.register("construct_homepage_panels")
 def tenant_dashboard_panels(request, panels):
-    from .admin.dashboard import construct_homepage_panels
-
     construct_homepage_panels(request, panels)
 
 

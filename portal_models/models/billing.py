@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from portal_models.money import currency_choices as iso_currency_choices
+
 from .tenants import Account, Tenant
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -17,9 +19,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 def currency_choices() -> list[tuple[str, str]]:
     """ISO 4217 currencies (Babel / CLDR) whose amounts fit the money columns (at most 2 minor digits)."""
-    from portal_models.money import currency_choices as choices
-
-    return choices()
+    return iso_currency_choices()
 
 
 class IssuedInvoiceLocked(ValidationError):

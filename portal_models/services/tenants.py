@@ -7,6 +7,7 @@ from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from ..models import StaffRole, Tenant, TenantStaffGroup
+from .cases import CASES_COLLECTION
 
 # The role template groups shipped by migration 0008; a tenant's groups copy their permissions.
 TEMPLATE_GROUP_NAMES: dict[str, str] = {
@@ -91,8 +92,6 @@ def tenant_staff_groups_ensure(
                 GroupCollectionPermission.objects.get_or_create(
                     group=marketing, collection=collection, permission=_permission(app_label, codename)
                 )
-        from .cases import CASES_COLLECTION
-
         parent = Collection.objects.get(pk=collection.pk)  # fresh: treebeard trusts the stored child count
         cases = parent.get_children().filter(name=CASES_COLLECTION).first() or parent.add_child(name=CASES_COLLECTION)
         for codename in SUPPORT_CASE_DOCUMENT_PERMISSIONS:
