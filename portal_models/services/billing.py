@@ -581,7 +581,7 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
             reply_to=[invoice.tenant.support_email],
             build=lambda: (
                 _("Invoice %(number)s from %(tenant)s") % {"number": invoice.number, "tenant": invoice.tenant.name},
-                render_to_string("theme/portal/billing/email_invoice.txt", context),
+                render_to_string("theme/emails/invoice_issued.txt", context),
             ),
         )
     return invoice, recipients

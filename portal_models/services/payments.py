@@ -888,7 +888,7 @@ def payment_receipt_send(*, payment: Payment) -> int:
         to=sorted(recipients),
         build=lambda: (
             _("Payment receipt from %(tenant)s") % {"tenant": payment.tenant.name},
-            render_to_string("theme/portal/payments/receipt_email.txt", context),
+            render_to_string("theme/emails/payment_receipt.txt", context),
         ),
     )
     return 1

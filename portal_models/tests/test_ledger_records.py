@@ -463,7 +463,7 @@ def test_payments_are_numbered_per_tenant(invoice):
     assert (first.number, second.number, elsewhere.number) == (1001, 1002, 1001)
     assert first.display_number == "R-1001" and str(first).startswith("Payment R-1001")
     html = render_to_string(
-        "theme/portal/payments/receipt_email.txt",
+        "theme/emails/payment_receipt.txt",
         {"payment": first, "tenant": invoice.tenant, "account": invoice.account},
     )
     assert "Receipt R-1001" in html
