@@ -7,8 +7,7 @@ from datetime import date, timedelta
 
 def seed(*, customers: int, webhook_invoices: int) -> dict:
     from portal_models.services import billing
-    from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
-    from portal_models.tests.ticket_factories import TicketFactory
+    from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, TicketFactory
     from portal_pages.tests.factories import make_portal
 
     home = make_portal(name="Soak Utilities", slug="soak", primary="#0b4f8a", accent="#16a34a")

@@ -26,10 +26,18 @@ from portal_models.services.cases import case_assign, case_create
 from portal_models.services.documents import tenant_collection
 from portal_models.services.tenants import tenant_staff_groups_ensure
 
-from .factories import AccountFactory, CaseRoleFactory, ContactFactory, UserFactory
-from .factories_billing import seed_invoice
-from .factories_documents import PDF_BYTES, ProductFactory, RequirementFactory, ServiceFactory
-from .ticket_factories import TicketFactory
+from .factories import (
+    PDF_BYTES,
+    AccountFactory,
+    CaseRoleFactory,
+    ContactFactory,
+    ProductFactory,
+    RequirementFactory,
+    ServiceFactory,
+    TicketFactory,
+    UserFactory,
+    seed_invoice,
+)
 
 MARK_A, MARK_B = "Qxalpha", "Qxbravo"
 

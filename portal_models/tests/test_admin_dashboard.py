@@ -20,9 +20,14 @@ from portal_models.models import (
 )
 from portal_models.selectors.admin_dashboard import tenant_figures
 from portal_models.services.tenants import tenant_staff_groups_ensure
-from portal_models.tests.factories import AccountFactory, TenantFactory, UserFactory
-from portal_models.tests.factories_documents import RequirementFactory, ServiceFactory
-from portal_models.tests.ticket_factories import TicketFactory
+from portal_models.tests.factories import (
+    AccountFactory,
+    RequirementFactory,
+    ServiceFactory,
+    TenantFactory,
+    TicketFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

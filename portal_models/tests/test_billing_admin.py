@@ -10,8 +10,7 @@ from wagtail.models import ModelLogEntry
 
 from portal_models.models import Invoice, InvoiceStatus, Payment
 from portal_models.services import billing
-from portal_models.tests.factories import AccountFactory, ContactFactory, UserFactory
-from portal_models.tests.factories_billing import seed_invoice
+from portal_models.tests.factories import AccountFactory, ContactFactory, UserFactory, seed_invoice
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from portal_models.models.billing import IssuedInvoiceLocked
 from portal_models.money import quantize
 from portal_models.services import billing
 from portal_models.services.tenants import tenant_staff_groups_ensure
-from portal_models.tests.factories import AccountFactory, TenantFactory, UserFactory
-from portal_models.tests.factories_billing import seed_invoice
+from portal_models.tests.factories import AccountFactory, TenantFactory, UserFactory, seed_invoice
 
 pytestmark = pytest.mark.django_db
 

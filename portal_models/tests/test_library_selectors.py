@@ -11,8 +11,14 @@ from portal_models.models import CustomerUpload
 from portal_models.selectors import documents as selectors
 from portal_models.services.documents import account_collection, product_collection, tenant_collection
 
-from .factories import AccountFactory, LoginContactFactory, TenantFactory
-from .factories_documents import ProductFactory, ServiceFactory
+from .factories import (
+    AccountFactory,
+    LoginContactFactory,
+    ProductFactory,
+    ServiceFactory,
+    TenantFactory,
+    make_document,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -206,8 +212,6 @@ def test_a_document_moved_to_another_tenant_leaves_the_first_tenants_caches(db):
     """Both tenants' data versions move: the first tenant's cached library and dashboard must drop the file."""
     from portal_models.models import Tenant
     from portal_models.services.documents import tenant_collection
-    from portal_models.tests.factories import TenantFactory
-    from portal_models.tests.factories_documents import make_document
 
     first, second = TenantFactory(), TenantFactory()
     document = make_document(title="Price list", tenant=first)

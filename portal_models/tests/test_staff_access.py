@@ -8,8 +8,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 from portal_models.models import Account, Contact, Invoice, StaffRole, Tenant, TenantStaffGroup, User
 from portal_models.services.tenants import tenant_staff_groups_ensure
 from portal_models.staff_access import staff_scope, staff_tenants, tenant_path
-from portal_models.tests.factories import AccountFactory, ContactFactory, TenantFactory, UserFactory
-from portal_models.tests.factories_billing import seed_invoice
+from portal_models.tests.factories import AccountFactory, ContactFactory, TenantFactory, UserFactory, seed_invoice
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from django.core.files.base import ContentFile
 
-from portal_models.tests.factories_documents import PDF_BYTES
+from portal_models.tests.factories import PDF_BYTES, make_document
 
 BUCKET = "portal-private"
 REGION = "us-east-1"
@@ -109,8 +109,6 @@ def test_upload_private_object_signed_url_and_delete(s3_storage, s3_endpoint):
 
 @pytest.mark.django_db
 def test_document_download_redirects_to_a_short_lived_signed_url(s3_storage, client, customer_a, portal_a):
-    from portal_models.tests.factories_documents import make_document
-
     document = make_document(title="Portal guide", tenant=portal_a.tenant)
     assert document.file.storage.__class__.__name__ == "S3Storage"
 

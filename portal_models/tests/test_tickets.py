@@ -8,8 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from portal_models.models import Ticket, TicketComment, TicketSeverity, TicketStatus
 from portal_models.services import tickets as services
 
-from .factories import AccountFactory, LoginContactFactory, TenantFactory
-from .ticket_factories import StaffUserFactory, TicketFactory
+from .factories import AccountFactory, LoginContactFactory, StaffUserFactory, TenantFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,19 @@ from django.utils.http import urlsafe_base64_encode
 from portal_models.models import RequirementKind
 from portal_models.services import billing
 from portal_models.services.cases import case_assign, case_create, case_document_upload
-from portal_models.tests.factories import AccountFactory, ContactFactory, LoginContactFactory, default_case_roles
-from portal_models.tests.factories_billing import SEED_LINES
-from portal_models.tests.factories_documents import ProductFactory, RequirementFactory, ServiceFactory, make_document
-from portal_models.tests.ticket_factories import TicketCommentFactory, TicketFactory
+from portal_models.tests.factories import (
+    SEED_LINES,
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    ProductFactory,
+    RequirementFactory,
+    ServiceFactory,
+    TicketCommentFactory,
+    TicketFactory,
+    default_case_roles,
+    make_document,
+)
 from portal_pages.models import ContentPage, DocumentLibraryPage, PortalRegistrationPage
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

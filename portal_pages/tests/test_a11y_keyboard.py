@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from portal_models.models import InvoiceStatus, Payment
-from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
-from portal_models.tests.factories_billing import bulk_invoices, seed_invoice
+from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, bulk_invoices, seed_invoice
 from portal_models.tests.localstripe import localstripe, localstripe_url  # noqa: F401
 
 from .test_payments_browser import webhook_to_live_server  # noqa: F401

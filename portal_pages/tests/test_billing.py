@@ -11,8 +11,13 @@ from pypdf import PdfReader
 
 from portal_models.models import Account, Contact, Payment
 from portal_models.services import billing
-from portal_models.tests.factories import AccountFactory, ContactFactory, LoginContactFactory
-from portal_models.tests.factories_billing import bulk_invoices, seed_invoice
+from portal_models.tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    bulk_invoices,
+    seed_invoice,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,15 @@
 import pytest
 from django.contrib.auth.models import Permission
 
-from portal_models.tests.factories import AccountFactory, LoginContactFactory, UserFactory
-from portal_models.tests.factories_documents import PDF_BYTES, ProductFactory, ServiceFactory, make_document
+from portal_models.tests.factories import (
+    PDF_BYTES,
+    AccountFactory,
+    LoginContactFactory,
+    ProductFactory,
+    ServiceFactory,
+    UserFactory,
+    make_document,
+)
 from portal_pages.models import DocumentLibraryPage
 
 pytestmark = pytest.mark.django_db

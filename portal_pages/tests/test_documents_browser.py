@@ -3,9 +3,11 @@
 import pytest
 
 from portal_models.models import RequirementKind
-from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
-from portal_models.tests.factories_documents import (
+from portal_models.tests.factories import (
+    PASSWORD,
     PDF_BYTES,
+    AccountFactory,
+    LoginContactFactory,
     ProductFactory,
     RequirementFactory,
     ServiceFactory,

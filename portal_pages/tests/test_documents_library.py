@@ -10,8 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from wagtail.documents import get_document_model
 from wagtail.models import Locale
 
-from portal_models.tests.factories import AccountFactory
-from portal_models.tests.factories_documents import ProductFactory, ServiceFactory, make_document
+from portal_models.tests.factories import AccountFactory, ProductFactory, ServiceFactory, make_document
 from portal_pages.models import DocumentLibraryPage
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal_models.models import CustomerUpload
 from portal_models.services.documents import check_upload
-from portal_models.tests.factories import AccountFactory, LoginContactFactory
-from portal_models.tests.factories_documents import PDF_BYTES
+from portal_models.tests.factories import PDF_BYTES, AccountFactory, LoginContactFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ with screenshots)."""
 import pytest
 from PIL import Image as PILImage
 
-from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, UserFactory
+from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, UserFactory, seed_invoice
 from portal_pages.models import PortalHomePage
 from portal_pages.tests.factories import ensure_wagtail_root, portal_root
 
@@ -111,7 +111,6 @@ def test_new_portal_form_creates_a_branded_portal_a_customer_signs_in_to(
 
     # the staff dashboard has a panel for the new tenant
     from portal_models.models import Invoice, InvoiceStatus
-    from portal_models.tests.factories_billing import seed_invoice
 
     Invoice.objects.filter(pk=seed_invoice(contact.account, number="G-1").pk).update(status=InvoiceStatus.OPEN)
     page.goto(f"{base}/admin/")

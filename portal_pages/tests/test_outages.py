@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal_models.models import CustomerUpload, Invoice, Payment
 from portal_models.services import billing
-from portal_models.tests.factories_documents import PDF_BYTES
+from portal_models.tests.factories import PDF_BYTES
 from portal_models.tests.localstripe import LocalStripe, free_port, start_localstripe
 
 from .test_payments_views import BILLING, SEED_LINES

@@ -8,8 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from portal_models.models import Account
 from portal_models.services import billing
-from portal_models.tests.factories import AccountFactory, LoginContactFactory
-from portal_models.tests.factories_billing import bulk_invoices, seed_invoice
+from portal_models.tests.factories import AccountFactory, LoginContactFactory, bulk_invoices, seed_invoice
 
 pytestmark = pytest.mark.django_db
 

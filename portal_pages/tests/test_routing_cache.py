@@ -8,8 +8,7 @@ from wagtail.models import PageViewRestriction, Site
 
 from portal_models.caching import routing_version
 from portal_models.models import CacheVersion
-from portal_models.tests.factories_billing import seed_invoice
-from portal_models.tests.factories_documents import make_document
+from portal_models.tests.factories import make_document, seed_invoice
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal_models.models import CustomerUpload, RequirementKind, RequirementStatus
 from portal_models.services.documents import requirement_review
-from portal_models.tests.factories import AccountFactory, ContactFactory, LoginContactFactory, UserFactory
-from portal_models.tests.factories_documents import PDF_BYTES, ProductFactory, RequirementFactory, ServiceFactory
+from portal_models.tests.factories import (
+    PDF_BYTES,
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    ProductFactory,
+    RequirementFactory,
+    ServiceFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

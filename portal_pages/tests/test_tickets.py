@@ -11,8 +11,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal_models.models import Ticket, TicketComment, TicketSeverity, TicketStatus
-from portal_models.tests.factories import AccountFactory, LoginContactFactory
-from portal_models.tests.ticket_factories import StaffUserFactory, TicketCommentFactory, TicketFactory
+from portal_models.tests.factories import (
+    AccountFactory,
+    LoginContactFactory,
+    StaffUserFactory,
+    TicketCommentFactory,
+    TicketFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,7 @@ from playwright.sync_api import expect
 from wagtail.models import Collection, Locale, Page, Site
 
 from portal_models.models import Ticket, TicketStatus
-from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
-from portal_models.tests.ticket_factories import StaffUserFactory, TicketFactory
+from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, StaffUserFactory, TicketFactory
 from portal_pages.tests.factories import make_portal
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]

@@ -9,8 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 
-from portal_models.tests.factories import PASSWORD
-from portal_models.tests.factories_documents import PDF_BYTES
+from portal_models.tests.factories import PASSWORD, PDF_BYTES, StaffUserFactory
 from portal_pages.models import PortalRegistrationPage
 
 from .conftest import assert_unchanged, db_state
@@ -149,8 +148,6 @@ def test_the_stripe_webhook_is_the_only_exemption_of_ours():
 
 
 def test_wagtail_admin_api_still_checks_csrf(db):
-    from portal_models.tests.ticket_factories import StaffUserFactory
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(StaffUserFactory())
     root = get_resolver().resolve("/admin/api/main/pages/").func  # noqa: F841  (the view exists)

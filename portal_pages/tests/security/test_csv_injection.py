@@ -10,8 +10,7 @@ from django.urls import reverse
 
 from portal_models.exports import safe_cell
 from portal_models.services import billing
-from portal_models.tests.factories import ContactFactory
-from portal_models.tests.ticket_factories import StaffUserFactory, TicketFactory
+from portal_models.tests.factories import ContactFactory, StaffUserFactory, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

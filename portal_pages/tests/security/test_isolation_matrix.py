@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver, reverse
 
-from portal_models.tests.factories_documents import PDF_BYTES
+from portal_models.tests.factories import PDF_BYTES
 from portal_pages.models import DocumentLibraryPage
 
 from .conftest import assert_unchanged, db_state

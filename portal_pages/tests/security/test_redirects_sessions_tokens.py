@@ -8,8 +8,13 @@ from django.test import Client
 from django.urls import reverse
 
 from portal_models.models import Contact
-from portal_models.tests.factories import PASSWORD, AccountFactory, ContactFactory, LoginContactFactory
-from portal_models.tests.ticket_factories import StaffUserFactory
+from portal_models.tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    StaffUserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,15 @@ from wagtail.admin.rich_text.converters.contentstate import ContentstateConverte
 from wagtail.rich_text import RichText
 
 from portal_models.services.cases import case_assign, case_create, case_note_add
-from portal_models.tests.factories import AccountFactory, ContactFactory, LoginContactFactory, default_case_roles
-from portal_models.tests.ticket_factories import StaffUserFactory, TicketCommentFactory, TicketFactory
+from portal_models.tests.factories import (
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    StaffUserFactory,
+    TicketCommentFactory,
+    TicketFactory,
+    default_case_roles,
+)
 from portal_pages.models import ContentPage
 from portal_pages.tests.factories import make_portal
 from portal_pages.tests.test_tickets_browser import ensure_wagtail_tree

@@ -24,9 +24,18 @@ from portal_models.services import billing as billing_services
 from portal_models.services.cases import case_assign, case_create, case_document_upload, case_note_add
 from portal_models.services.documents import customer_upload_create
 from portal_models.services.identity import set_password_tokens
-from portal_models.tests.factories import AccountFactory, CaseRoleFactory, ContactFactory, LoginContactFactory
-from portal_models.tests.factories_documents import PDF_BYTES, RequirementFactory, ServiceFactory, make_document
-from portal_models.tests.ticket_factories import TicketCommentFactory, TicketFactory
+from portal_models.tests.factories import (
+    PDF_BYTES,
+    AccountFactory,
+    CaseRoleFactory,
+    ContactFactory,
+    LoginContactFactory,
+    RequirementFactory,
+    ServiceFactory,
+    TicketCommentFactory,
+    TicketFactory,
+    make_document,
+)
 from portal_pages.models import PortalHomePage
 
 FULL_CASE_ROLE = dict(
