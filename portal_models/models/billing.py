@@ -326,6 +326,8 @@ class Payment(models.Model):
     stripe_charge_id = models.CharField(max_length=100, blank=True)
     failure_reason = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
+    # When the receipt went out: a task that runs again (a worker killed mid-task) sends it once.
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     reversed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reversed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False

@@ -869,13 +869,22 @@ def payment_refund(*, payment: Payment, amount: Decimal) -> Payment:
 # --- Receipts ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def payment_receipt_send(*, payment: Payment) -> int:
-    """Email the receipt to the payer and the account's billing contacts."""
+    """Email the receipt to the payer and the account's billing contacts, once.
+
+    The payment's row is locked while the receipt goes out and marked sent in the same transaction: a task run
+    again (a worker killed mid-task, a retried enqueue) finds it sent and sends nothing, and two runs at once
+    queue on the lock. Only a worker killed between the mail server's answer and the commit sends it twice.
+    """
     payment = (
-        Payment.objects.select_related("account", "tenant", "payer")
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("account", "tenant", "payer")
         .prefetch_related("allocations__invoice")
         .get(pk=payment.pk)
     )
+    if payment.receipt_sent_at is not None:
+        return 0
     recipients = set(billing_contact_emails(account=payment.account))
     if payment.payer and payment.payer.email:
         recipients.add(payment.payer.email)
@@ -891,6 +900,8 @@ def payment_receipt_send(*, payment: Payment) -> int:
             render_to_string("theme/emails/payment_receipt.txt", context),
         ),
     )
+    payment.receipt_sent_at = timezone.now()
+    payment.save(update_fields=["receipt_sent_at"])
     return 1
 
 

@@ -198,6 +198,9 @@ class TestWebhook:
         assert queued.args_kwargs["args"] == [payment.pk]
         assert svc.payment_receipt_task.call(payment.pk) == 1
         assert len(mail.outbox) == 1 and "6,283.00" in mail.outbox[0].body
+        # the task run again (a worker killed before it was marked done) finds the receipt sent
+        assert svc.payment_receipt_task.call(payment.pk) == 0
+        assert len(mail.outbox) == 1 and Payment.objects.get(pk=payment.pk).receipt_sent_at is not None
 
     def test_one_event_takes_fifteen_statements_in_one_atomic_block(
         self, client, localstripe, customer_a, django_capture_on_commit_callbacks
