@@ -27,6 +27,7 @@ from .services import (
     UploadCategory,
 )
 from .tenants import Account, CacheVersion, Contact, StaffRole, Tenant, TenantStaffGroup, new_cache_version
+from .team import AccountChoice, ContactInvitation
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 
@@ -75,4 +76,6 @@ __all__ = [
     "TicketSeverity",
     "TicketStatus",
     "User",
+    "AccountChoice",
+    "ContactInvitation",
 ]
