@@ -15,6 +15,7 @@ from django.http import Http404
 
 from .models import (
     Account,
+    Branch,
     Case,
     CasePermission,
     CaseRole,
@@ -29,13 +30,15 @@ from .models import (
 from .staff_access import staff_tenant_ids
 
 ACTIVE_ACCOUNT_SESSION_KEY = "portal_active_account"
+ACTIVE_BRANCH_SESSION_KEY = "portal_active_branch"
 
 
 class PortalPermission:
     PAY = "can_pay"
     MANAGE_CONTACTS = "can_manage_contacts"
     SEE_DOCUMENTS = "can_see_documents"
-    ALL = (PAY, MANAGE_CONTACTS, SEE_DOCUMENTS)
+    ORDER = "can_order"  # the Order Pad and quote requests (seeing orders needs no right)
+    ALL = (PAY, MANAGE_CONTACTS, SEE_DOCUMENTS, ORDER)
 
 
 class NotSignedIn(Exception):
@@ -123,6 +126,43 @@ def get_object_or_404(
         return scope(queryset, portal=portal, account_field=account_field).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404("Not found.") from None
+
+
+# --- Branches: the header's branch drop-down -------------------------------------------------------
+
+
+def account_branches(portal: PortalContext) -> list:
+    """The active account's branches (empty: the account has none and no branch drop-down shows)."""
+    return list(Branch.objects.filter(account=portal.account, is_active=True).order_by("name"))
+
+
+def active_branch(request, portal: PortalContext) -> Branch | None:
+    """The branch chosen in the header for the active account (None: all branches)."""
+    chosen = request.session.get(f"{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}")
+    if not chosen:
+        return None
+    return Branch.objects.filter(pk=chosen, account=portal.account, is_active=True).first()
+
+
+def switch_branch(request, *, portal: PortalContext, branch_id) -> Branch | None:
+    """Choose the header's branch (``branch_id`` empty: all branches); another account's branch answers 404."""
+    key = f"{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}"
+    if not branch_id:
+        request.session.pop(key, None)
+        return None
+    try:
+        branch = Branch.objects.get(pk=int(branch_id), account=portal.account, is_active=True)
+    except (Branch.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such branch.") from None
+    request.session[key] = branch.pk
+    return branch
+
+
+def branch_scope(queryset: QuerySet, *, branch: Branch | None, branch_field: str = "branch") -> QuerySet:
+    """Restrict an (already account-scoped) queryset to the header's branch; None leaves it whole."""
+    if branch is None:
+        return queryset
+    return queryset.filter(**{branch_field: branch})
 
 
 # --- Cases: what a user may do on a case ------------------------------------------------------

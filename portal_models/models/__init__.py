@@ -14,6 +14,20 @@ from .billing import (
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .claims import PaymentClaim
 from .identity import RegistrationRequest
+from .orders import (
+    OPEN_ORDER_STATUSES,
+    AccountPrice,
+    Branch,
+    Delivery,
+    DeliveryLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Quote,
+    QuoteLine,
+    QuoteStatus,
+)
 from .services import (
     OUTSTANDING_REQUIREMENT_STATUSES,
     CustomerUpload,
@@ -32,6 +46,18 @@ from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, Tick
 from .users import User
 
 __all__ = [
+    "OPEN_ORDER_STATUSES",
+    "AccountPrice",
+    "Branch",
+    "Delivery",
+    "DeliveryLine",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderStatus",
+    "Quote",
+    "QuoteLine",
+    "QuoteStatus",
     "CacheVersion",
     "new_cache_version",
     "SecurityEvent",

@@ -70,6 +70,9 @@ class Invoice(ClusterableModel):
     currency = models.CharField(max_length=3, default="USD", choices=currency_choices)
     notes = models.TextField(blank=True)
     case = models.ForeignKey("Case", on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices")
+    branch = models.ForeignKey(
+        "Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="invoices", editable=False
+    )
     subtotal = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     credit_total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)
     total = models.DecimalField(**MONEY, default=Decimal("0.00"), editable=False)

@@ -19,10 +19,27 @@ class Product(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="products")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    # The catalogue of the Order Pad (issue 23): a product with a SKU and a price is orderable while active.
+    sku = models.CharField(_("SKU"), max_length=60, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True, default="each")
+    price = models.DecimalField(
+        _("price"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    active = models.BooleanField(_("active (orderable)"), default=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="product_name_unique_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="product_name_unique_per_tenant"),
+            models.UniqueConstraint(
+                fields=["tenant", "sku"], condition=~Q(sku=""), name="product_sku_unique_per_tenant"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "active", "category", "name"], name="product_catalogue")]
 
     def __str__(self):
         return self.name

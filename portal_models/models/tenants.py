@@ -199,6 +199,9 @@ class Contact(models.Model):
     can_pay = models.BooleanField(_("can pay"), default=False)
     can_manage_contacts = models.BooleanField(_("can manage contacts (owner)"), default=False)
     can_see_documents = models.BooleanField(_("can see documents"), default=True)
+    can_order = models.BooleanField(
+        _("can order"), default=False, help_text=_("May place orders (Order Pad) and request quotes.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
