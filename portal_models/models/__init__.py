@@ -12,6 +12,7 @@ from .billing import (
     TenantSequence,
 )
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
+from .checks import PromisedCheck
 from .claims import PaymentClaim
 from .identity import RegistrationRequest
 from .orders import (
@@ -90,6 +91,7 @@ __all__ = [
     "PaymentClaim",
     "PaymentMethod",
     "PaymentReminder",
+    "PromisedCheck",
     "RegistrationRequest",
     "StripeEvent",
     "TenantSequence",

@@ -290,6 +290,7 @@ class Payment(models.Model):
 
     class Method(models.TextChoices):
         CARD = "card", _("Credit card")
+        BANK_DEBIT = "bank_debit", _("Bank account (direct debit)")
         CHECK = "check", _("Check")
         BANK_TRANSFER = "bank_transfer", _("Bank transfer")
         CASH = "cash", _("Cash")
@@ -419,14 +420,21 @@ class PaymentAllocation(models.Model):
 
 
 class PaymentMethod(models.Model):
-    """A card saved at Stripe for an account."""
+    """A card or a bank account (SEPA Direct Debit, under the mandate the customer accepted) saved at Stripe for
+    an account; its ``type`` is a row of ``gateways.stripe.METHOD_TYPES``."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payment_methods")
     stripe_payment_method_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=30, default="card")
     brand = models.CharField(max_length=20)
     last4 = models.CharField(max_length=4)
-    exp_month = models.PositiveSmallIntegerField()
-    exp_year = models.PositiveSmallIntegerField()
+    exp_month = models.PositiveSmallIntegerField(null=True, blank=True)  # cards only
+    exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    bank_code = models.CharField(max_length=20, blank=True)  # bank accounts only
+    country = models.CharField(max_length=2, blank=True)
+    holder_name = models.CharField(max_length=200, blank=True)
+    mandate_reference = models.CharField(max_length=100, blank=True)
+    mandate_accepted_at = models.DateTimeField(null=True, blank=True)
     is_default = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -440,7 +448,13 @@ class PaymentMethod(models.Model):
         ]
 
     def __str__(self):
+        if self.is_bank_account:
+            return f"{_('Bank account')} {self.country} •••• {self.last4}"
         return f"{self.brand.title()} •••• {self.last4}"
+
+    @property
+    def is_bank_account(self) -> bool:
+        return self.type != "card"
 
 
 class StripeEvent(models.Model):

@@ -1,8 +1,16 @@
 """One payment in flight per invoice: a payment being started claims the invoices it covers until its
-PaymentIntent succeeds, fails, is canceled or the claim expires. Written only by ``services.payments``."""
+PaymentIntent succeeds, fails, is canceled or the claim expires (30 minutes for a card, 14 days for a bank debit
+that settles later: ``gateways.stripe.METHOD_TYPES``), or until billing staff record a promised business check
+(``services.checks``; its claims' nonce is ``check-<pk>``). Written only by ``services.payments`` and
+``services.checks``.
+
+Lock order of every payment write (one transaction each): the invoices (``invoices_lock``, pk order), then their
+claims, then a promised check's row, then the account's row (its cache version), then the tenant's receipt
+sequence."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .billing import MONEY, Invoice
@@ -34,3 +42,12 @@ class PaymentClaim(models.Model):
 
     def __str__(self):
         return f"Claim of {self.invoice_id} by {self.payment_intent_id or self.nonce}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.expires_at > timezone.now()
+
+    @property
+    def is_check(self) -> bool:
+        """A business check on its way (not a payment through Stripe)."""
+        return self.nonce.startswith("check-")

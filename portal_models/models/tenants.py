@@ -106,6 +106,14 @@ class Tenant(DataVersioned):
         validators=[MinValueValidator(Decimal("0"))],
     )
     card_only = models.BooleanField(_("accept cards only"), default=True)
+    bank_debit_enabled = models.BooleanField(
+        _("accept bank debits"),
+        default=False,
+        help_text=_(
+            "Customers may pay from a bank account by SEPA Direct Debit (tenants in EUR), and save it for autopay. "
+            "No card convenience fee applies."
+        ),
+    )
     two_factor_policy = models.CharField(
         max_length=20, choices=TwoFactorPolicy.choices, default=TwoFactorPolicy.OPTIONAL
     )
