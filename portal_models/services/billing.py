@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Func, Q, Subquery, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -36,7 +35,7 @@ from portal_models.money import ZERO, currency_choices, quantize
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
-from portal_models.services.emails import account_portal_url, send_branded_email, send_plain_email
+from portal_models.services.emails import account_portal_url, send_branded_email
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -571,19 +570,10 @@ def invoice_issue(*, invoice: Invoice, by: User | None = None) -> tuple[Invoice,
     if recipients:
         context = {
             "invoice": invoice,
-            "tenant": invoice.tenant,
             "account": invoice.account,
             "invoice_url": account_portal_url(invoice.account, "invoice", pk=invoice.pk),
         }
-        send_plain_email(
-            tenant=invoice.tenant,
-            to=recipients,
-            reply_to=[invoice.tenant.support_email],
-            build=lambda: (
-                _("Invoice %(number)s from %(tenant)s") % {"number": invoice.number, "tenant": invoice.tenant.name},
-                render_to_string("theme/emails/invoice_issued.txt", context),
-            ),
-        )
+        send_branded_email(tenant=invoice.tenant, to=recipients, template="invoice_issued", context=context)
     return invoice, recipients
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 from wagtail.models import Collection
 
-from portal_models.services.emails import send_plain_email
+from portal_models.services.emails import account_portal_url, send_branded_email
 
 from ..models import (
     Account,
@@ -188,23 +188,18 @@ def _notify_review(requirement_pk: int) -> None:
     if not recipients:
         return
 
-    def build():
-        what = f"{requirement.get_kind_display()} — {requirement.service.product.name}"
-        if requirement.status == RequirementStatus.ACCEPTED:
-            subject = _("Accepted: %(what)s") % {"what": what}
-            body = _("Thank you. We accepted the %(what)s you uploaded for %(account)s.") % {
-                "what": what,
-                "account": account.name,
-            }
-        else:
-            subject = _("Please upload again: %(what)s") % {"what": what}
-            body = _(
-                "We could not accept the %(what)s you uploaded for %(account)s.\n\nReason: %(reason)s\n\n"
-                "Please upload a corrected file from the Services tab of your customer portal."
-            ) % {"what": what, "account": account.name, "reason": requirement.rejection_reason}
-        return subject, body
-
-    send_plain_email(tenant=account.tenant, to=recipients, build=build)
+    send_branded_email(
+        tenant=account.tenant,
+        to=recipients,
+        template="service_file_reviewed",
+        context={
+            "account": account,
+            "requirement": requirement,
+            "accepted": requirement.status == RequirementStatus.ACCEPTED,
+            "reason": requirement.rejection_reason,
+            "upload_url": account_portal_url(account, "service_detail", service_pk=requirement.service_id),
+        },
+    )
 
 
 # --- Collections: where each portal's Wagtail documents live ---------------------------------------

@@ -10,11 +10,13 @@ from django.core import mail
 from django.utils import timezone, translation
 from django_otp.plugins.otp_email.models import EmailDevice
 
-from portal_models.models import Contact
+from portal_models.models import Contact, RequirementKind
 from portal_models.services import billing, tickets
+from portal_models.services import payments as payment_services
+from portal_models.services.documents import requirement_review
 from portal_models.services.emails import tenant_root_url
 from portal_models.services.payments import payment_receipt_send
-from portal_models.tests.factories import UserFactory
+from portal_models.tests.factories import ProductFactory, RequirementFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,8 +107,55 @@ def test_receipt(spanish_customer):
     mail.outbox.clear()
     payment_receipt_send(payment=payment)
     message = _only_message(spanish_customer.email)
-    _check_branded(message, tenant=tenant, language="es")
-    assert "comprobante" in message.subject.lower()
+    html = _check_branded(message, tenant=tenant, language="es")
+    assert "comprobante" in message.subject.lower() and payment.display_number in html
+    assert "PAID-1" in message.body and "PAID-1" in html
+    assert "ending" not in message.body  # a check has no card
+
+
+def test_autopay_failure(client, spanish_customer, localstripe):
+    """A declined off-session charge tells the billing contacts, branded, in their language, with a link to pay."""
+    tenant = spanish_customer.account.tenant
+    account = spanish_customer.account
+    _invoice(account, "AUTO-1")
+    secret = payment_services.setup_intent_start(account=account, contact=None, nonce="autopay-email")
+    # 4000 0000 0000 0341: saved without trouble, declined when charged
+    method = localstripe.confirm_setup(secret, "4000000000000341")
+    payment_services.payment_method_add(account=account, payment_method_id=method)
+    payment_services.autopay_set(account=account, enabled=True)
+    mail.outbox.clear()
+    report = payment_services.autopay_charge_due()
+    assert report.failed and not report.charged
+    message = _only_message(spanish_customer.email)
+    html = _check_branded(message, tenant=tenant, language="es")
+    assert "automático" in message.subject.lower() or "automatic" in message.subject.lower()
+    assert account.name in html and account.name in message.body
+    client.force_login(spanish_customer.user)
+    (link,) = _links(html, tenant)
+    response = _follow(client, link)
+    assert response.status_code == 200 and "AUTO-1" in response.content.decode()
+
+
+@pytest.mark.parametrize("accept", [True, False])
+def test_service_file_reviewed(client, spanish_customer, django_capture_on_commit_callbacks, accept):
+    tenant = spanish_customer.account.tenant
+    product = ProductFactory(tenant=tenant, name="QMS Web Subscription")
+    service = ServiceFactory(account=spanish_customer.account, product=product)
+    requirement = RequirementFactory(service=service, kind=RequirementKind.EULA)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        requirement_review(requirement=requirement, accept=accept, reason="Falta la firma <b>", reviewer=None)
+    message = _only_message(spanish_customer.email)
+    html = _check_branded(message, tenant=tenant, language="es")
+    assert "QMS Web Subscription" in message.subject and "QMS Web Subscription" in html
+    if accept:
+        assert "Falta la firma" not in message.body
+        return
+    assert "Falta la firma <b>" in message.body and "Falta la firma &lt;b&gt;" in html
+    client.force_login(spanish_customer.user)
+    (link,) = _links(html, tenant)
+    response = _follow(client, link)
+    assert response.status_code == 200 and "QMS Web Subscription" in response.content.decode()
 
 
 def test_ticket_emails_both_ways(client, spanish_customer, django_capture_on_commit_callbacks):
