@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 
-from .models import Tenant, TenantStaffGroup, User
+from .models import StaffRole, Tenant, TenantStaffGroup, User
 
 # How a record reaches its tenant, for models where it is not ``tenant`` or ``account__tenant``.
 TENANT_PATHS: dict[str, str] = {
@@ -94,3 +94,19 @@ def staff_colleagues(user) -> QuerySet:
     if ids is None:
         return staff
     return staff.filter(Q(is_superuser=True) | Q(groups__tenant_role__tenant__in=ids)).distinct()
+
+
+# Staff roles who work cases and tickets (marketing edits pages and documents; it is never an assignee).
+DESK_ROLES = (StaffRole.SUPPORT, StaffRole.BILLING)
+
+
+def tenant_desk_staff(*, tenant_id: int) -> QuerySet:
+    """Who may be given a ticket or a role on a case of tenant ``tenant_id``: active staff in that tenant's
+    support or billing group, and active superusers (staff of every tenant). Never marketing, never another
+    tenant's staff."""
+    in_desk_group = Q(groups__tenant_role__tenant_id=tenant_id, groups__tenant_role__role__in=DESK_ROLES)
+    return (
+        User.objects.filter(Q(is_superuser=True) | in_desk_group, is_staff=True, is_active=True)
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )

@@ -14,16 +14,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import CreateView
 
 from portal_models.models import Case, CaseRole, CaseStatus
-from portal_models.selectors.cases import case_assignable_users, case_assignments, staff_cases
+from portal_models.selectors.cases import case_assignable_users, case_assignments, case_documents, staff_cases
 from portal_models.services.cases import case_assign, case_collection_ensure, case_unassign, roles_for
 
+from . import case_roles  # noqa: F401  (Roles management: its URLs and history action)
 from .scoping import TenantScopedAdminForm, TenantScopedModelAdminMixin, TenantScopedSnippetViewSet, tenant_filter
 from .widgets import GrantCycleWidget
 
@@ -33,7 +34,30 @@ ASSIGN_PERMISSION = "portal_models.add_caseassignment"
 # --- Cases ---------------------------------------------------------------------------------------
 
 
+DATE_FORMAT = "%Y-%m-%d"
+
+
+def case_date_field(label, *, required: bool) -> forms.DateField:
+    """A date typed as YYYY-MM-DD; anything else is an error next to the field (never replaced by today)."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=[DATE_FORMAT],
+        widget=forms.DateInput(
+            format=DATE_FORMAT, attrs={"placeholder": "YYYY-MM-DD", "autocomplete": "off", "class": "case-date"}
+        ),
+        help_text=gettext_lazy("As YYYY-MM-DD, e.g. 2026-03-31."),
+        error_messages={
+            "invalid": gettext_lazy("Enter a real date as YYYY-MM-DD, e.g. 2026-03-31."),
+            "required": gettext_lazy("Enter the date the case opened, as YYYY-MM-DD."),
+        },
+    )
+
+
 class CaseAdminForm(TenantScopedAdminForm):
+    opened_on = case_date_field(gettext_lazy("Opened"), required=True)
+    closed_on = case_date_field(gettext_lazy("Closed"), required=False)
+
     def clean(self):
         cleaned = super().clean()
         account, number = cleaned.get("account"), (cleaned.get("number") or "").strip()
@@ -41,9 +65,23 @@ class CaseAdminForm(TenantScopedAdminForm):
             clash = Case.objects.filter(tenant_id=account.tenant_id, number=number).exclude(pk=self.instance.pk)
             if clash.exists():
                 self.add_error("number", _("A case with this number already exists."))
-        if cleaned.get("closed_on") and cleaned.get("opened_on") and cleaned["closed_on"] < cleaned["opened_on"]:
-            self.add_error("closed_on", _("A case cannot close before it opened."))
-        return cleaned
+        return cleaned  # dates: Case.clean (an active case has no closed date; no closing before opening)
+
+
+class CaseFilesPanel(Panel):
+    """The case's documents, each opened through the private document download
+    (the same access check as customers': staff of the case's tenant)."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "portal_models/admin/case_files.html"
+
+        def is_shown(self):
+            return bool(self.instance and self.instance.pk)
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["documents"] = case_documents(case=self.instance)
+            return context
 
 
 class CaseCreateView(CreateView):
@@ -69,6 +107,7 @@ class CaseModelAdmin(TenantScopedModelAdminMixin, ModelAdmin):
             FieldPanel("title"),
             FieldPanel("description"),
             FieldRowPanel([FieldPanel("opened_on"), FieldPanel("closed_on")]),
+            CaseFilesPanel(heading=gettext_lazy("Case documents")),
         ],
         base_form_class=CaseAdminForm,
     )
@@ -252,6 +291,16 @@ class CasesGroup(ModelAdminGroup):
                 icon_name="key",
                 order=len(items) + 1,
                 permission=ASSIGN_PERMISSION,
+            )
+        )
+        items.append(
+            PermissionMenuItem(
+                _("Roles management"),
+                reverse_lazy("case_roles_grid"),
+                name="case-roles-grid",
+                icon_name="key",
+                order=len(items) + 1,
+                permission="portal_models.view_caserole",
             )
         )
         items.append(

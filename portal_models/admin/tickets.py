@@ -8,10 +8,13 @@ the admin sends exactly the emails the services send.
 from django import forms
 from django.contrib import messages
 from django.contrib.admin import SimpleListFilter
-from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, Panel
 from wagtail_modeladmin.helpers import PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup
@@ -22,16 +25,18 @@ from portal_models.admin.scoping import (
     TenantScopedModelAdminMixin,
     tenant_filter,
 )
-from portal_models.models import Ticket
+from portal_models.downloads import file_download
+from portal_models.models import Ticket, TicketComment
 from portal_models.models.tickets import ATTACHMENT_EXTENSIONS, attachment_max_bytes, validate_ticket_attachment
-from portal_models.services.tickets import ticket_update_staff
-from portal_models.staff_access import staff_colleagues
+from portal_models.services.tickets import TEXT_MAX_LENGTH, ticket_update_staff
+from portal_models.staff_access import DESK_ROLES, staff_colleagues, staff_scope, tenant_desk_staff
 
 
 class TicketAdminForm(TenantScopedAdminForm):
     reply = forms.CharField(
         label=_("Reply or note"),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(
             attrs={"rows": 5, "placeholder": _("Write a reply to the customer, or an internal note")}
         ),
@@ -54,8 +59,9 @@ class TicketAdminForm(TenantScopedAdminForm):
             "types": ", ".join(ATTACHMENT_EXTENSIONS),
         }
         if "assigned_to" in self.fields:
-            # staff of the user's tenants (staff_scope would look for customers through their contacts)
-            self.fields["assigned_to"].queryset = staff_colleagues(self.for_user).order_by("first_name", "last_name")
+            # support and billing staff of the ticket's tenant (a POST with anyone else is refused as a choice)
+            self.fields["assigned_to"].queryset = tenant_desk_staff(tenant_id=self.instance.tenant_id)
+        self.fields["reply"].help_text = _("At most %(limit)s characters.") % {"limit": f"{TEXT_MAX_LENGTH:,}"}
 
     def clean(self):
         cleaned = super().clean()
@@ -105,12 +111,41 @@ class TicketEditView(ScopedEditView):
         return redirect(self.url_helper.get_action_url("edit", ticket.pk))
 
 
+def ticket_attachment_download(request, ticket_pk: int, comment_pk: int):
+    """A file attached to a ticket comment, for staff of the ticket's tenant (superusers: any), through the same
+    private download as documents (a signed short-lived URL on S3, a streamed file otherwise). Another tenant's
+    attachment, or a comment without one, answers 404."""
+    if not request.user.has_perm("portal_models.view_ticket") and not request.user.has_perm(
+        "portal_models.change_ticket"
+    ):
+        raise PermissionDenied
+    comments = staff_scope(user=request.user, queryset=TicketComment.objects.exclude(attachment=""))
+    comment = get_object_or_404(comments, pk=comment_pk, ticket_id=ticket_pk)
+    return file_download(comment.attachment, filename=comment.attachment_name)
+
+
+@hooks.register("register_admin_urls")
+def register_ticket_attachment_url():
+    return [
+        path(
+            "tickets/<int:ticket_pk>/attachments/<int:comment_pk>/",
+            ticket_attachment_download,
+            name="ticket_attachment_download",
+        )
+    ]
+
+
 class AssigneeFilter(SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assignee"
 
     def lookups(self, request, model_admin):
-        staff = staff_colleagues(request.user).order_by("first_name", "last_name")
+        staff = (
+            staff_colleagues(request.user)
+            .filter(Q(is_superuser=True) | Q(groups__tenant_role__role__in=DESK_ROLES))
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
         return [("none", _("Nobody")), *((str(u.pk), str(u)) for u in staff)]
 
     def queryset(self, request, queryset):

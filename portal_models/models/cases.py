@@ -65,6 +65,17 @@ class Case(models.Model):
     def is_active(self) -> bool:
         return self.status == CaseStatus.ACTIVE
 
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.status == CaseStatus.ACTIVE and self.closed_on:
+            raise ValidationError(
+                {"closed_on": _("An active case has no closed date: clear the date or make the case inactive.")}
+            )
+        if self.closed_on and self.opened_on and self.closed_on < self.opened_on:
+            raise ValidationError({"closed_on": _("A case cannot close before it opened.")})
+
 
 def _grant_field(permission: CasePermission):
     return models.CharField(permission.label, max_length=10, choices=Grant.choices, default=Grant.NONE)

@@ -8,7 +8,7 @@ from wagtail.documents import get_document_model
 
 from portal_models.access import combine_grants
 from portal_models.models import Case, CaseAssignment, CaseNote, CasePermission, Invoice, Tenant, User
-from portal_models.staff_access import staff_scope
+from portal_models.staff_access import staff_scope, tenant_desk_staff
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,12 @@ def case_invoices(*, case: Case) -> QuerySet[Invoice]:
 
 
 def case_assignable_users(*, case: Case) -> QuerySet[User]:
-    """Who may be given a role on ``case``: contacts with a User at the case's account, the staff of the
-    case's tenant, and superusers (never another tenant's staff)."""
-    tenant_staff = Q(is_staff=True) & (Q(is_superuser=True) | Q(groups__tenant_role__tenant_id=case.tenant_id))
+    """Who may be given a role on ``case``: the active users of the case's account's contacts, and the case's
+    tenant's support and billing staff and superusers (never marketing, never another tenant's staff)."""
+    contacts = Q(contacts__account_id=case.account_id, is_staff=False)
+    desk = Q(pk__in=tenant_desk_staff(tenant_id=case.tenant_id).values("pk"))
     return (
-        User.objects.filter(Q(contacts__account_id=case.account_id) | tenant_staff, is_active=True)
+        User.objects.filter(contacts | desk, is_active=True)
         .distinct()
         .order_by("-is_staff", "last_name", "first_name", "email")
     )

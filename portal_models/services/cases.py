@@ -11,10 +11,11 @@ from django.db.models import Q
 from django.utils.text import get_valid_filename, slugify
 from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
+from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from portal_models import caching
-from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, User
+from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, Grant, User
 from portal_models.selectors.cases import case_assignable_users
 from portal_models.storage import storage_guard
 from portal_models.uploads import TEXT_EXTENSIONS, content_matches
@@ -22,6 +23,7 @@ from portal_models.uploads import TEXT_EXTENSIONS, content_matches
 from .documents import _child_collection, tenant_collection
 
 CASES_COLLECTION = "Cases"
+ACTION_GRANT = "portal.case_role.grant"  # a cell of the roles grid changed (registered in admin/case_roles.py)
 NOTE_MAX_LENGTH = 5000
 DEFAULT_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -191,3 +193,45 @@ def case_document_upload(*, case: Case, upload: UploadedFile | None, user: User,
         with storage_guard():
             document.save()
     return document
+
+
+GRANT_CYCLE = (Grant.ALLOW, Grant.NONE, Grant.DENY)
+
+
+def next_grant(grant: str) -> str:
+    """The cell's next value when clicked: allow → not granted → deny → allow."""
+    return GRANT_CYCLE[(GRANT_CYCLE.index(grant) + 1) % len(GRANT_CYCLE)] if grant in GRANT_CYCLE else Grant.ALLOW
+
+
+class StaleGrant(Exception):
+    """The cell changed since the screen showed it (another tab or colleague): nothing was changed."""
+
+    def __init__(self, current: str):
+        super().__init__(current)
+        self.current = current
+
+
+@transaction.atomic
+def case_role_cycle_grant(*, role: CaseRole, permission: str, shown: str | None, by: User) -> tuple[str, str]:
+    """Move one cell of ``role``'s grid to its next value and record it in the role's history.
+
+    ``shown`` is the value the screen showed; when the cell holds another value now, nothing changes and
+    :class:`StaleGrant` says what it holds. Returns (old, new). The caller checks that ``by`` may change
+    ``role`` (shared roles: superusers only)."""
+    if permission not in CaseRole.PERMISSIONS:
+        raise ValidationError({"permission": _("Unknown permission.")})
+    role = CaseRole.objects.select_for_update().get(pk=role.pk)
+    old = getattr(role, permission)
+    if shown is not None and shown != old:
+        raise StaleGrant(old)
+    new = next_grant(old)
+    setattr(role, permission, new)
+    role.save(update_fields=[permission])
+    log(
+        instance=role,
+        action=ACTION_GRANT,
+        user=by,
+        data={"permission": permission, "old": old, "new": new},
+    )
+    caching.bump_accounts(*role.assignments.values_list("case__account_id", flat=True).distinct())
+    return old, new

@@ -22,6 +22,7 @@ from wagtail.models import Site
 from portal_models.languages import language_for, offered_languages
 from portal_models.models import Account, Contact, Tenant, User
 from portal_models.staff_access import staff_tenants
+from portal_models.text import header_text
 
 
 def tenant_language(tenant: Tenant) -> str:
@@ -99,9 +100,9 @@ def _send(
     *, tenant: Tenant, to: list[str], subject: str, text: str, html: str, reply_to: list[str] | None = None
 ) -> None:
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=header_text(subject),  # never a raw user text in a header: one line, bounded
         body=text,
-        from_email=tenant.from_email,
+        from_email=header_text(tenant.from_email),
         to=to,
         reply_to=reply_to if reply_to is not None else [tenant.support_email],
     )

@@ -20,7 +20,12 @@ from django.utils.translation import gettext as _
 from portal_models.models import Account, Tenant, Ticket, TicketComment, TicketStatus, User
 from portal_models.models.tickets import TicketCategory, TicketSeverity, validate_ticket_attachment
 from portal_models.services.emails import account_portal_url, admin_url, send_branded_email, tenant_language
+from portal_models.staff_access import tenant_desk_staff
 from portal_models.storage import storage_guard
+from portal_models.text import single_line
+
+SUBJECT_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 10_000  # a description, a note or a reply
 
 # --- emails -------------------------------------------------------------------------------------
 
@@ -84,16 +89,35 @@ def _email_support_customer_note(ticket: Ticket, comment: TicketComment, *, reop
     )
 
 
-def _email_customer_reply(ticket: Ticket, comment: TicketComment) -> None:
+def _email_customer_reply(ticket: Ticket, comment: TicketComment, old_status: str | None = None) -> None:
+    """A public reply; with ``old_status``, the status change of the same save is in the same message."""
     assert comment.is_public, "internal notes are never emailed to customers"
+
+    def subject():
+        if old_status is None:
+            return _("New reply: %(subject)s") % {"subject": ticket.subject}
+        return _("New reply, status changed to %(status)s: %(subject)s") % {
+            "status": TicketStatus(ticket.status).label,
+            "subject": ticket.subject,
+        }
+
     _send(
         template="customer_reply",
-        subject=lambda: _("New reply: %(subject)s") % {"subject": ticket.subject},
+        subject=subject,
         to=_customer_recipients(ticket),
         reply_to=[ticket.tenant.support_email],
         ticket=ticket,
         comment=comment,
+        old_status=TicketStatus(old_status).label if old_status else "",
     )
+
+
+def _email_customer_update(ticket: Ticket, comment: TicketComment | None, old_status: str | None) -> None:
+    """One message for one staff save: the public reply and/or the status change (nothing when neither)."""
+    if comment is not None and comment.is_public:
+        _email_customer_reply(ticket, comment, old_status=old_status)
+    elif old_status is not None:
+        _email_customer_status(ticket, old_status)
 
 
 def _email_customer_status(ticket: Ticket, old_status: str) -> None:
@@ -117,11 +141,23 @@ def _after_commit(func, *args, **kwargs) -> None:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _require(value: str, field: str, message: str) -> str:
+def _require(value: str, field: str, message: str, *, max_length: int = TEXT_MAX_LENGTH) -> str:
     value = (value or "").strip()
     if not value:
         raise ValidationError({field: message})
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                field: _("Keep this under %(limit)s characters (it has %(count)s).")
+                % {"limit": f"{max_length:,}", "count": f"{len(value):,}"}
+            }
+        )
     return value
+
+
+def ticket_subject_clean(subject: str) -> str:
+    """A subject is one line (line breaks and control characters become spaces) of at most 200 characters."""
+    return _require(single_line(subject), "subject", _("Please enter a subject."), max_length=SUBJECT_MAX_LENGTH)
 
 
 def _check_attachment(attachment) -> None:
@@ -153,7 +189,7 @@ def ticket_open(
     severity: int = TicketSeverity.NORMAL,
 ) -> Ticket:
     """Open a ticket for ``account``; numbers are sequential per tenant. Emails the tenant's support address."""
-    subject = _require(subject, "subject", _("Please enter a subject."))
+    subject = ticket_subject_clean(subject)
     description = _require(description, "description", _("Please describe the request."))
     if category not in TicketCategory.values:
         raise ValidationError({"category": _("Choose a category.")})
@@ -165,7 +201,7 @@ def ticket_open(
         tenant=tenant,
         account=account,
         number=number,
-        subject=subject[:200],
+        subject=subject,
         description=description,
         category=category,
         severity=int(severity),
@@ -203,6 +239,7 @@ def ticket_reopen(*, ticket: Ticket, user: User, reason: str = "") -> Ticket:
     if not ticket.can_reopen:
         raise ValidationError(_("Only a resolved ticket can be reopened."))
     body = (reason or "").strip() or _("The customer reopened this ticket.")
+    body = _require(body, "reason", _("Please write a note."))
     comment = TicketComment.objects.create(ticket=ticket, author=user, body=body, is_public=True)
     _touch(ticket, status=TicketStatus.OPEN)
     _after_commit(_email_support_customer_note, ticket, comment, reopened=True)
@@ -213,8 +250,11 @@ def ticket_reopen(*, ticket: Ticket, user: User, reason: str = "") -> Ticket:
 
 
 @transaction.atomic
-def ticket_reply_staff(*, ticket: Ticket, author: User, body: str, is_public: bool, attachment=None) -> TicketComment:
-    """A staff reply (public: emailed to the customer) or an internal note (never shown or sent to customers)."""
+def ticket_reply_staff(
+    *, ticket: Ticket, author: User, body: str, is_public: bool, attachment=None, notify: bool = True
+) -> TicketComment:
+    """A staff reply (public: emailed to the customer) or an internal note (never shown or sent to customers).
+    ``notify=False``: the caller sends one message for the whole save (:func:`ticket_update_staff`)."""
     body = _require(body, "reply", _("Please write the reply."))
     _check_attachment(attachment)
     comment = TicketComment(ticket=ticket, author=author, body=body, is_public=bool(is_public))
@@ -223,29 +263,32 @@ def ticket_reply_staff(*, ticket: Ticket, author: User, body: str, is_public: bo
     with storage_guard("reply_attachment"):
         comment.save()
     _touch(ticket)
-    if comment.is_public:
+    if comment.is_public and notify:
         _after_commit(_email_customer_reply, ticket, comment)
     return comment
 
 
 @transaction.atomic
-def ticket_set_status(*, ticket: Ticket, status: str, by: User | None = None) -> Ticket:
-    """Change the status; the customer is emailed when it actually changes."""
+def ticket_set_status(*, ticket: Ticket, status: str, by: User | None = None, notify: bool = True) -> Ticket:
+    """Change the status; the customer is emailed when it actually changes (unless ``notify`` is False)."""
     if status not in TicketStatus.values:
         raise ValidationError({"status": _("Choose a valid status.")})
     old = ticket.status
     if old == status:
         return ticket
     _touch(ticket, status=status)
-    _after_commit(_email_customer_status, ticket, old)
+    if notify:
+        _after_commit(_email_customer_status, ticket, old)
     return ticket
 
 
 @transaction.atomic
 def ticket_assign(*, ticket: Ticket, assignee: User | None, by: User | None = None) -> Ticket:
-    """Assign the ticket to a staff member (or nobody). Opens a new ticket once someone owns it."""
-    if assignee is not None and not assignee.is_staff:
-        raise ValidationError({"assigned_to": _("Tickets can only be assigned to staff members.")})
+    """Assign the ticket to a support or billing staff member of its tenant (or a superuser), or nobody."""
+    if assignee is not None and not tenant_desk_staff(tenant_id=ticket.tenant_id).filter(pk=assignee.pk).exists():
+        raise ValidationError(
+            {"assigned_to": _("Tickets can only be assigned to support or billing staff of the ticket's tenant.")}
+        )
     if ticket.assigned_to_id != (assignee.pk if assignee else None):
         _touch(ticket, assigned_to=assignee)
     return ticket
@@ -264,16 +307,26 @@ def ticket_update_staff(
     reply_is_public: bool = True,
     attachment=None,
 ) -> Ticket:
-    """One save of the staff edit screen: fields, assignment, optional reply or note, then the status."""
+    """One save of the staff edit screen: fields, assignment, optional reply or note, then the status; the
+    customer gets at most one email for it (the public reply, with the status change when there is one)."""
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("tenant", "account", "created_by")
         .get(pk=ticket.pk)
     )
+    if category not in TicketCategory.values:
+        raise ValidationError({"category": _("Choose a category.")})
+    if int(severity) not in TicketSeverity.values:
+        raise ValidationError({"severity": _("Choose a severity.")})
     if (ticket.category, ticket.severity) != (category, int(severity)):
         _touch(ticket, category=category, severity=int(severity))
     ticket_assign(ticket=ticket, assignee=assigned_to, by=by)
+    comment = None
     if (reply or "").strip() or attachment:
-        ticket_reply_staff(ticket=ticket, author=by, body=reply, is_public=reply_is_public, attachment=attachment)
-    ticket_set_status(ticket=ticket, status=status, by=by)
+        comment = ticket_reply_staff(
+            ticket=ticket, author=by, body=reply, is_public=reply_is_public, attachment=attachment, notify=False
+        )
+    old_status = ticket.status
+    ticket_set_status(ticket=ticket, status=status, by=by, notify=False)
+    _after_commit(_email_customer_update, ticket, comment, old_status if ticket.status != old_status else None)
     return ticket

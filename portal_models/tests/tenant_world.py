@@ -18,6 +18,7 @@ from portal_models.models import (
     SecurityEventType,
     StaffRole,
     Tenant,
+    TicketComment,
     User,
 )
 from portal_models.services import billing
@@ -97,6 +98,9 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
     role = CaseRoleFactory(tenant=tenant, name=f"{mark} role")
     [assignment] = case_assign(case=case, users=[user], role=role)
     ticket = TicketFactory(account=account, subject=f"{mark} ticket", created_by=user)
+    comment = TicketComment(ticket=ticket, author=user, body=f"{mark} comment")
+    comment.attachment = ContentFile(PDF_BYTES, name="comment.pdf")
+    comment.save()
     attempt = AccessAttempt.objects.create(
         username=user.email,
         ip_address="127.0.0.9",
@@ -127,6 +131,7 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         role,
         assignment,
         ticket,
+        comment,
         attempt,
         event,
     ):

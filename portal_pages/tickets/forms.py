@@ -6,12 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal_models.models import TicketCategory, TicketSeverity
 from portal_models.models.tickets import ATTACHMENT_EXTENSIONS, attachment_max_bytes, validate_ticket_attachment
+from portal_models.services.tickets import SUBJECT_MAX_LENGTH, TEXT_MAX_LENGTH
+from portal_models.text import single_line
 
 
 class TicketOpenForm(forms.Form):
     subject = forms.CharField(
         label=_("Subject"),
-        max_length=200,
+        max_length=SUBJECT_MAX_LENGTH,
         error_messages={"required": _("Please enter a subject.")},
         widget=forms.TextInput(attrs={"placeholder": _("A short summary of the request")}),
     )
@@ -21,12 +23,13 @@ class TicketOpenForm(forms.Form):
     )
     description = forms.CharField(
         label=_("Description"),
+        max_length=TEXT_MAX_LENGTH,
         error_messages={"required": _("Please describe the request.")},
         widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("What happened, what did you expect, and when?")}),
     )
 
     def clean_subject(self):
-        value = self.cleaned_data["subject"].strip()
+        value = single_line(self.cleaned_data["subject"])
         if not value:
             raise forms.ValidationError(_("Please enter a subject."))
         return value
@@ -42,6 +45,7 @@ def _attachment_help() -> str:
 class TicketNoteForm(forms.Form):
     body = forms.CharField(
         label=_("Add a note"),
+        max_length=TEXT_MAX_LENGTH,
         error_messages={"required": _("Please write a note.")},
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("Write a note for our team")}),
     )
@@ -57,6 +61,7 @@ class TicketNoteForm(forms.Form):
 class TicketReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why are you reopening it?"),
+        max_length=TEXT_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Optional")}),
     )

@@ -5,12 +5,13 @@ import csv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal_models.downloads import file_download
 from portal_models.exports import safe_cell
 from portal_models.selectors.tickets import (
     DEFAULT_SORT,
@@ -156,4 +157,4 @@ def ticket_reopen(page, request, portal, pk):
 @customer_screen(name="ticket_attachment", nav="tickets")
 def ticket_attachment(page, request, portal, pk, comment_pk):
     comment = ticket_public_attachment(portal=portal, ticket_pk=pk, comment_pk=comment_pk)
-    return FileResponse(comment.attachment.open("rb"), as_attachment=True, filename=comment.attachment_name)
+    return file_download(comment.attachment, filename=comment.attachment_name)  # signed on S3, like documents
