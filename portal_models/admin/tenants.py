@@ -42,6 +42,7 @@ class TenantAdmin(TenantScopedModelAdminMixin, ModelAdmin):
             [
                 FieldRowPanel([FieldPanel("card_fee_percent"), FieldPanel("card_fee_threshold")]),
                 FieldPanel("card_only"),
+                FieldPanel("bank_debit_enabled"),
             ],
             heading=_("Payment policy"),
         ),

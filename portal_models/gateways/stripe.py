@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -113,17 +115,141 @@ def _opts(idempotency_key: str | None = None) -> dict:
     return {"idempotency_key": idempotency_key} if idempotency_key else {}
 
 
-# --- Customers and cards -------------------------------------------------------------------------
+# --- Payment-method types ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Card:
+class MethodType:
+    """What the portal knows of one Stripe payment-method type: every difference between a card and a bank debit
+    is a row of :data:`METHOD_TYPES`, never an ``if card`` in the code that uses it."""
+
+    code: str  # Stripe's payment_method_types value
+    label: Any  # what the customer sees (lazy)
+    ledger_method: str  # Payment.Method of what it records
+    currencies: frozenset[str] | None  # the currencies it takes (None: any)
+    supported: bool  # runs end to end here (localstripe in demo and tests, Stripe in production)
+    settles_later: bool  # "processing" after confirmation, paid (or failed) on a later webhook
+    fee_applies: bool  # the card convenience fee is added
+    confirm_off_session: bool  # the PaymentIntent uses the mandate the SetupIntent collected (off_session)
+    claim_ttl: timedelta  # how long a payment under way holds its invoices
+    describe: Callable[[dict], dict]  # the PaymentMethod object's details we keep
+    declined: Any = None  # the customer's message when the debit fails (None: the card decline messages)
+
+
+def _describe_card(pm: dict) -> dict:
+    card = pm.get("card") or {}
+    return {
+        "brand": str(card.get("brand") or ""),
+        "last4": str(card.get("last4") or ""),
+        "exp_month": int(card.get("exp_month") or 0),
+        "exp_year": int(card.get("exp_year") or 0),
+    }
+
+
+def _describe_sepa_debit(pm: dict) -> dict:
+    sepa = pm.get("sepa_debit") or {}
+    billing = pm.get("billing_details") or {}
+    return {
+        "brand": "sepa_debit",
+        "last4": str(sepa.get("last4") or ""),
+        "bank_code": str(sepa.get("bank_code") or ""),
+        "country": str(sepa.get("country") or ""),
+        "holder_name": str(billing.get("name") or ""),
+        "mandate_reference": str(sepa.get("mandate_reference") or ""),
+    }
+
+
+def _describe_unsupported(pm: dict) -> dict:  # pragma: no cover - never offered
+    raise PaymentRejected(_("This payment method is not available."))
+
+
+METHOD_TYPES: dict[str, MethodType] = {
+    "card": MethodType(
+        code="card",
+        label=gettext_lazy("Credit card"),
+        ledger_method="card",
+        currencies=None,
+        supported=True,
+        settles_later=False,
+        fee_applies=True,
+        confirm_off_session=False,
+        claim_ttl=timedelta(minutes=30),
+        describe=_describe_card,
+    ),
+    "sepa_debit": MethodType(
+        code="sepa_debit",
+        label=gettext_lazy("Bank account (direct debit)"),
+        ledger_method="bank_debit",
+        currencies=frozenset({"EUR"}),
+        supported=True,
+        settles_later=True,
+        fee_applies=False,
+        confirm_off_session=True,
+        claim_ttl=timedelta(days=14),  # SEPA debits settle in up to 14 business days at most banks
+        describe=_describe_sepa_debit,
+        declined=gettext_lazy(
+            "Your bank did not accept the direct debit. Nothing was taken from your account; please pay another way."
+        ),
+    ),
+    # USD ACH: localstripe has no us_bank_account (no SetupIntent, no microdeposits), so it cannot run offline
+    # in the demo or the tests; declared here so that enabling it is this row plus its Stripe.js step.
+    "us_bank_account": MethodType(
+        code="us_bank_account",
+        label=gettext_lazy("Bank account (ACH)"),
+        ledger_method="bank_debit",
+        currencies=frozenset({"USD"}),
+        supported=False,
+        settles_later=True,
+        fee_applies=False,
+        confirm_off_session=True,
+        claim_ttl=timedelta(days=7),
+        describe=_describe_unsupported,
+    ),
+}
+
+
+def method_type(code: str) -> MethodType:
+    """The row of :data:`METHOD_TYPES` (a card for anything unknown or unsupported)."""
+    found = METHOD_TYPES.get(code or "card")
+    return found if found is not None and found.supported else METHOD_TYPES["card"]
+
+
+def method_types_for(*, currency: str, bank_debit: bool) -> list[MethodType]:
+    """The supported types a tenant offers in ``currency``: cards always, bank debits when enabled."""
+    return [
+        t
+        for t in METHOD_TYPES.values()
+        if t.supported
+        and (t.currencies is None or currency.upper() in t.currencies)
+        and (not t.settles_later or bank_debit)
+    ]
+
+
+# --- Customers and payment methods ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """A PaymentMethod at Stripe (a card or a bank account), as plain data."""
+
     id: str
-    brand: str
+    type: str
     last4: str
-    exp_month: int
-    exp_year: int
     customer: str | None
+    brand: str = ""
+    exp_month: int = 0
+    exp_year: int = 0
+    bank_code: str = ""
+    country: str = ""
+    holder_name: str = ""
+    mandate_reference: str = ""
+
+    @property
+    def method_type(self) -> MethodType:
+        return method_type(self.type)
+
+
+Card = SavedMethod  # the name the card code and its tests know
 
 
 def customer_create(*, name: str, email: str, account_id: int, idempotency_key: str) -> str:
@@ -142,49 +268,56 @@ def customer_exists(*, customer_id: str) -> bool:
     return not getattr(customer, "deleted", False)
 
 
-def setup_intent_create(*, customer_id: str, idempotency_key: str) -> tuple[str, str]:
-    """A SetupIntent for the browser's Card Element; returns (id, client_secret)."""
+def setup_intent_create(*, customer_id: str, idempotency_key: str, method: str = "card") -> tuple[str, str]:
+    """A SetupIntent for the browser to confirm (Card Element, or the IBAN with the mandate); returns (id,
+    client_secret)."""
     intent = _call(
         _client().v1.setup_intents.create,
-        {"customer": customer_id, "payment_method_types": ["card"], "usage": "off_session"},
+        {"customer": customer_id, "payment_method_types": [method_type(method).code], "usage": "off_session"},
         _opts(idempotency_key),
     )
     return intent.id, intent.client_secret
 
 
-def _card(pm) -> Card:
-    card = pm.card
-    customer = pm.customer if isinstance(pm.customer, str) or pm.customer is None else pm.customer.id
-    return Card(
-        id=pm.id,
-        brand=str(card.brand or ""),
-        last4=str(card.last4 or ""),
-        exp_month=int(card.exp_month),
-        exp_year=int(card.exp_year),
-        customer=customer,
-    )
+def _saved(pm) -> SavedMethod:
+    data = pm.to_dict() if hasattr(pm, "to_dict") else dict(pm)
+    customer = data.get("customer")
+    if isinstance(customer, dict):
+        customer = customer.get("id")
+    kind = method_type(str(data.get("type") or ""))
+    return SavedMethod(id=data["id"], type=kind.code, customer=customer or None, **kind.describe(data))
 
 
-def card_retrieve(*, payment_method_id: str) -> Card | None:
-    """The card behind a payment method id, or None when there is no such card."""
+def payment_method_retrieve(*, payment_method_id: str, types: tuple[str, ...] = ("card",)) -> SavedMethod | None:
+    """The payment method behind an id when it is of one of ``types``, or None."""
     if not payment_method_id.startswith("pm_"):
         return None
     try:
         pm = _call(_client().v1.payment_methods.retrieve, payment_method_id)
     except PaymentRejected:
         return None
-    if getattr(pm, "type", "") != "card":
+    kind = str(getattr(pm, "type", ""))
+    if kind not in types or not METHOD_TYPES.get(kind, METHOD_TYPES["us_bank_account"]).supported:
         return None
-    return _card(pm)
+    return _saved(pm)
 
 
-def card_attach(*, payment_method_id: str, customer_id: str) -> Card:
+def card_retrieve(*, payment_method_id: str) -> SavedMethod | None:
+    """The card behind a payment method id, or None when there is no such card."""
+    return payment_method_retrieve(payment_method_id=payment_method_id, types=("card",))
+
+
+def payment_method_attach(*, payment_method_id: str, customer_id: str) -> SavedMethod:
     pm = _call(_client().v1.payment_methods.attach, payment_method_id, {"customer": customer_id})
-    return _card(pm)
+    return _saved(pm)
 
 
-def card_detach(*, payment_method_id: str) -> None:
+def payment_method_detach(*, payment_method_id: str) -> None:
     _call(_client().v1.payment_methods.detach, payment_method_id)
+
+
+card_attach = payment_method_attach
+card_detach = payment_method_detach
 
 
 # --- Payments ------------------------------------------------------------------------------------
@@ -209,8 +342,23 @@ class Intent:
         return self.status == "succeeded"
 
     @property
+    def processing(self) -> bool:
+        """Confirmed, settling (a bank debit): paid or failed on a later webhook."""
+        return self.status == "processing"
+
+    @property
     def failed(self) -> bool:
         return self.status in ("requires_payment_method", "canceled")
+
+
+def intent_method(obj: dict) -> MethodType:
+    """The payment-method type of a PaymentIntent: Stripe's ``payment_method_types`` (we always send one), else
+    the type we wrote in its metadata when we made it (localstripe does not echo the list back)."""
+    types = obj.get("payment_method_types")
+    if isinstance(types, list) and types:
+        return method_type(str(types[0]))
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return method_type(str(meta.get("method") or "card"))
 
 
 def _intent(pi) -> Intent:
@@ -224,7 +372,7 @@ def _intent(pi) -> Intent:
         amount=from_minor_units(int(data["amount"]), currency),
         currency=currency,
         metadata=dict(data.get("metadata") or {}),
-        failure_message=decline_message(error.get("code"), None) if error else "",
+        failure_message=intent_failure_message(data) if error else "",
     )
 
 
@@ -237,18 +385,21 @@ def payment_intent_create(
     metadata: dict[str, str],
     idempotency_key: str,
     off_session: bool = False,
+    method: str = "card",
 ) -> Intent:
-    """Create and confirm a card PaymentIntent for ``amount`` (computed by the caller on the server)."""
+    """Create and confirm a PaymentIntent for ``amount`` (computed by the caller on the server) with a payment
+    method of type ``method`` (a row of :data:`METHOD_TYPES`)."""
+    kind = method_type(method)
     params: dict[str, Any] = {
         "amount": to_minor_units(amount, currency),
         "currency": currency.lower(),
         "customer": customer_id,
         "payment_method": payment_method_id,
-        "payment_method_types": ["card"],
+        "payment_method_types": [kind.code],
         "confirm": True,
         "metadata": metadata,
     }
-    if off_session:
+    if off_session or kind.confirm_off_session:
         params["off_session"] = True
     pi = _call(_client().v1.payment_intents.create, params, _opts(idempotency_key))
     return _intent(pi)
@@ -380,6 +531,9 @@ def intent_charge_id(obj: dict) -> str:
 
 def intent_failure_message(obj: dict) -> str:
     error = obj.get("last_payment_error") or {}
+    kind = intent_method(obj)
+    if kind.declined is not None:
+        return str(kind.declined)
     return decline_message(error.get("code"), None) if error else _("The payment failed.")
 
 

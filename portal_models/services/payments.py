@@ -1,23 +1,27 @@
-"""Online card payments: fee policy, quotes, starting payments, recording them from Stripe's webhook,
-saved cards, autopay and refunds. Only :mod:`portal_models.gateways.stripe` talks to Stripe."""
+"""Online payments (cards and bank debits): fee policy, quotes, starting payments, recording them from Stripe's
+webhook, saved payment methods, autopay and refunds. Only :mod:`portal_models.gateways.stripe` talks to Stripe; what
+differs between a card and a bank debit is a row of its ``METHOD_TYPES`` table, read here, never an ``if card``.
+
+Lock order of every payment write (each in one transaction): the invoices (``invoices_lock``, pk order), then
+their claims, then the account's row (its cache version), then the tenant's receipt sequence."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from portal_models import caching
 from portal_models.gateways import stripe as gateway
 from portal_models.models import (
     Account,
@@ -33,7 +37,7 @@ from portal_models.models import (
 from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
 from portal_models.selectors.billing import billing_contact_emails
-from portal_models.services.emails import send_plain_email
+from portal_models.services.emails import account_portal_url, send_branded_email
 from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
@@ -80,6 +84,21 @@ def card_fee(*, policy: FeePolicy, amount: Decimal, currency: str) -> Decimal:
     return quantize(amount * policy.percent / Decimal(100), currency)
 
 
+OFFLINE_METHODS = ("check",)  # paid outside Stripe (services.checks): no fee, no gateway type
+
+
+def method_fee(*, policy: FeePolicy, kind: gateway.MethodType, amount: Decimal, currency: str) -> Decimal:
+    """The fee on a payment of ``amount`` with a payment method of type ``kind`` (only cards carry one)."""
+    if not kind.fee_applies:
+        return quantize(ZERO, currency)
+    return card_fee(policy=policy, amount=amount, currency=currency)
+
+
+def payment_method_types(*, tenant: Tenant) -> list[gateway.MethodType]:
+    """The payment-method types the tenant offers online (cards; bank debits where enabled, in their currency)."""
+    return gateway.method_types_for(currency=tenant.currency, bank_debit=tenant.bank_debit_enabled)
+
+
 def split_fee(*, fee: Decimal, parts: dict[Invoice, Decimal], currency: str) -> dict[Invoice, Decimal]:
     """Spread the fee over invoices in proportion to what is paid on each; never a zero part."""
     if fee <= ZERO or not parts:
@@ -110,6 +129,11 @@ class PaymentQuote:
     fee: Decimal
     policy: FeePolicy
     fee_parts: dict = field(default_factory=dict)
+    method: str = "card"  # the payment-method type (gateway.METHOD_TYPES) the fee was computed for
+
+    @property
+    def method_type(self) -> gateway.MethodType:
+        return gateway.method_type(self.method)
 
     @property
     def total(self) -> Decimal:
@@ -123,8 +147,9 @@ class PaymentQuote:
         return ",".join(f"{inv.pk}:{inv.amount_due}" for inv in self.invoices)
 
 
-def payment_quote(*, account: Account, invoice_ids: Sequence[int] | None = None) -> PaymentQuote:
-    """What is due on the chosen open invoices of ``account`` (all of them when none are chosen), plus the fee."""
+def payment_quote(*, account: Account, invoice_ids: Sequence[int] | None = None, method: str = "card") -> PaymentQuote:
+    """What is due on the chosen open invoices of ``account`` (all of them when none are chosen), plus the fee of
+    the payment-method type ``method`` (the card convenience fee; none on a bank debit)."""
     qs = Invoice.objects.filter(account=account).payable().order_by("due_date", "pk")
     if invoice_ids:
         wanted = {int(i) for i in invoice_ids}
@@ -139,9 +164,14 @@ def payment_quote(*, account: Account, invoice_ids: Sequence[int] | None = None)
     currency = account.tenant.currency
     subtotal = quantize(sum((inv.amount_due for inv in invoices), ZERO), currency)
     policy = fee_policy_for(tenant=account.tenant)
-    fee = card_fee(policy=policy, amount=subtotal, currency=currency)
+    if method in OFFLINE_METHODS:  # a business check: what is due, no fee
+        kind, fee = None, quantize(ZERO, currency)
+    else:
+        kind = gateway.method_type(method)
+        fee = method_fee(policy=policy, kind=kind, amount=subtotal, currency=currency)
     parts = split_fee(fee=fee, parts={inv: inv.amount_due for inv in invoices}, currency=currency)
     return PaymentQuote(
+        method=kind.code if kind else method,
         account=account,
         currency=currency,
         invoices=invoices,
@@ -171,48 +201,83 @@ def customer_ensure(*, account: Account, contact: Contact | None = None) -> str:
     return locked.stripe_customer_id
 
 
-def setup_intent_start(*, account: Account, contact: Contact | None, nonce: str) -> str:
-    """A SetupIntent for the browser to confirm with the Card Element; returns its client secret."""
+def setup_intent_start(*, account: Account, contact: Contact | None, nonce: str, method: str = "card") -> str:
+    """A SetupIntent for the browser to confirm (the Card Element, or the IBAN under the mandate); returns its
+    client secret."""
     customer_id = customer_ensure(account=account, contact=contact)
-    _id, secret = gateway.setup_intent_create(customer_id=customer_id, idempotency_key=f"setup-{account.pk}-{nonce}")
+    kind = gateway.method_type(method)
+    _id, secret = gateway.setup_intent_create(
+        customer_id=customer_id, idempotency_key=f"setup-{account.pk}-{kind.code}-{nonce}", method=kind.code
+    )
     return secret
 
 
-def card_for_account(*, account: Account, payment_method_id: str) -> gateway.Card:
-    """The confirmed card the browser sent, attached to this account's customer (or a clear error)."""
-    card = gateway.card_retrieve(payment_method_id=payment_method_id or "")
+def _method_error(method: str) -> ValidationError:
+    if gateway.method_type(method).code == "card":
+        return ValidationError({"card": _("Enter your card details again.")})
+    return ValidationError({"iban": _("Enter your bank account details again.")})
+
+
+def method_for_account(*, account: Account, payment_method_id: str, method: str = "card") -> gateway.SavedMethod:
+    """The confirmed payment method of type ``method`` the browser sent, attached to this account's customer (or a
+    clear error)."""
+    kind = gateway.method_type(method)
+    saved = gateway.payment_method_retrieve(payment_method_id=payment_method_id or "", types=(kind.code,))
     customer_id = account.stripe_customer_id
-    if card is None or not customer_id or (card.customer and card.customer != customer_id):
-        raise ValidationError({"card": _("Enter your card details again.")})
-    if card.customer is None:
-        card = gateway.card_attach(payment_method_id=card.id, customer_id=customer_id)
-    return card
+    if saved is None or not customer_id or (saved.customer and saved.customer != customer_id):
+        raise _method_error(kind.code)
+    if saved.customer is None:
+        saved = gateway.payment_method_attach(payment_method_id=saved.id, customer_id=customer_id)
+    return saved
 
 
-def payment_method_save(*, account: Account, card: gateway.Card, user: User | None = None) -> PaymentMethod:
-    """Keep a card for later; the first card of an account becomes its default."""
+def card_for_account(*, account: Account, payment_method_id: str) -> gateway.SavedMethod:
+    """The confirmed card the browser sent, attached to this account's customer (or a clear error)."""
+    return method_for_account(account=account, payment_method_id=payment_method_id, method="card")
+
+
+def payment_method_save(
+    *, account: Account, card: gateway.SavedMethod, user: User | None = None, mandate_accepted: bool = False
+) -> PaymentMethod:
+    """Keep a card or a bank account for later; the first one of an account becomes its default (autopay's).
+    A bank account is kept only under the mandate the customer accepted (``mandate_accepted``)."""
+    if card.method_type.settles_later and not mandate_accepted:
+        raise ValidationError({"mandate": _("Accept the direct debit mandate to save this bank account.")})
     with transaction.atomic():
         Account.objects.select_for_update().get(pk=account.pk)
         method, _created = PaymentMethod.objects.get_or_create(
             stripe_payment_method_id=card.id,
             defaults={
                 "account": account,
+                "type": card.type,
                 "brand": card.brand,
                 "last4": card.last4,
-                "exp_month": card.exp_month,
-                "exp_year": card.exp_year,
+                "exp_month": card.exp_month or None,
+                "exp_year": card.exp_year or None,
+                "bank_code": card.bank_code,
+                "country": card.country,
+                "holder_name": card.holder_name[:200],
+                "mandate_reference": card.mandate_reference[:100],
+                "mandate_accepted_at": timezone.now() if mandate_accepted else None,
                 "created_by": user,
                 "is_default": not PaymentMethod.objects.filter(account=account, is_default=True).exists(),
             },
         )
         if method.account_id != account.pk:
-            raise ValidationError({"card": _("Enter your card details again.")})
+            raise _method_error(card.type)
         return method
 
 
-def payment_method_add(*, account: Account, payment_method_id: str, user: User | None = None) -> PaymentMethod:
-    card = card_for_account(account=account, payment_method_id=payment_method_id)
-    return payment_method_save(account=account, card=card, user=user)
+def payment_method_add(
+    *,
+    account: Account,
+    payment_method_id: str,
+    user: User | None = None,
+    method: str = "card",
+    mandate_accepted: bool = False,
+) -> PaymentMethod:
+    saved = method_for_account(account=account, payment_method_id=payment_method_id, method=method)
+    return payment_method_save(account=account, card=saved, user=user, mandate_accepted=mandate_accepted)
 
 
 @transaction.atomic
@@ -224,8 +289,8 @@ def payment_method_set_default(*, method: PaymentMethod) -> PaymentMethod:
 
 
 def payment_method_remove(*, method: PaymentMethod) -> None:
-    """Detach the card at Stripe and forget it; another card becomes the default, or autopay stops."""
-    gateway.card_detach(payment_method_id=method.stripe_payment_method_id)
+    """Detach the card or bank account at Stripe and forget it; another one becomes the default, or autopay stops."""
+    gateway.payment_method_detach(payment_method_id=method.stripe_payment_method_id)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=method.account_id)
         was_default = method.is_default
@@ -243,7 +308,9 @@ def autopay_set(*, account: Account, enabled: bool) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if enabled and not PaymentMethod.objects.filter(account=account, is_default=True).exists():
-            raise ValidationError({"autopay": _("Add a card and make it your default before turning on autopay.")})
+            raise ValidationError(
+                {"autopay": _("Add a card or a bank account and make it your default before turning on autopay.")}
+            )
         account.autopay = enabled
         account.save(update_fields=["autopay"])
         return account
@@ -251,7 +318,7 @@ def autopay_set(*, account: Account, enabled: bool) -> Account:
 
 # --- One payment in flight per invoice (claims) -------------------------------------------------
 
-CLAIM_TTL = timedelta(minutes=30)  # a payment not finished by then no longer holds its invoices
+CLAIM_TTL = gateway.METHOD_TYPES["card"].claim_ttl  # a card payment not finished by then no longer holds its invoices
 
 
 class PaymentInProgress(PaymentError):
@@ -317,10 +384,11 @@ def payment_claims_take(
                         nonce=nonce[:100],
                         amount=inv.amount_due,
                         currency=quote.currency,
-                        expires_at=now + CLAIM_TTL,
+                        expires_at=now + quote.method_type.claim_ttl,
                     )
                     for inv in quote.invoices
                 )
+                caching.bump_accounts(account.pk)  # the invoices' pages say they are being paid
         except IntegrityError:  # taken meanwhile (a database that does not lock the invoices' rows)
             claim = PaymentClaim.objects.select_related("invoice", "user").filter(invoice_id__in=ids).first()
             if claim is None:
@@ -329,15 +397,23 @@ def payment_claims_take(
     return None
 
 
-def payment_claims_release(*, intent_id: str = "", account: Account | None = None, nonce: str = "") -> int:
-    """Release the claims of a PaymentIntent (succeeded, failed, canceled), or of a start that charged nothing."""
+def payment_claims_release(
+    *, intent_id: str = "", account: Account | None = None, nonce: str = "", bump: bool = True
+) -> int:
+    """Release the claims of a PaymentIntent (succeeded, failed, canceled), or of a start that charged nothing.
+    ``bump=False``: the caller writes a Payment of the account in the same transaction (its save bumps the cache
+    version of the account's pages)."""
     if intent_id:
         claims = PaymentClaim.objects.filter(payment_intent_id=intent_id)
     elif account is not None and nonce:
         claims = PaymentClaim.objects.filter(account=account, nonce=nonce[:100], payment_intent_id="")
     else:
         return 0
-    return claims.delete()[0]
+    accounts = set(claims.values_list("account_id", flat=True)) if bump else set()
+    released = claims.delete()[0]
+    if released and accounts:
+        caching.bump_accounts(*accounts)  # the invoices' pages no longer say they are being paid
+    return released
 
 
 # --- Starting a payment --------------------------------------------------------------------------
@@ -359,14 +435,20 @@ def payment_start(
     save_card: bool,
     nonce: str,
     off_session: bool = False,
+    method: str = "card",
+    mandate_accepted: bool = False,
 ) -> PaymentStart:
-    """Charge the card for what is due on the chosen invoices plus the fee (amounts computed here, never sent
-    by the browser). The Payment itself is recorded by the webhook (:func:`stripe_event_process`).
+    """Charge the card, or debit the bank account (``method``, a type of ``gateway.METHOD_TYPES``), for what is
+    due on the chosen invoices plus the card fee (amounts computed here, never sent by the browser). The Payment
+    itself is recorded by the webhook (:func:`stripe_event_process`); a bank debit is "processing" until then,
+    its invoices claimed (for the type's ``claim_ttl``).
 
     The invoices are claimed first (:func:`payment_claims_take`): a payment already under way for any of them
     raises :class:`PaymentInProgress` and nothing is charged, unless it is ``user``'s own, which is continued
     (its PaymentIntent is returned, no second one is made)."""
-    quote = payment_quote(account=account, invoice_ids=invoice_ids)
+    quote = payment_quote(account=account, invoice_ids=invoice_ids, method=method)
+    if quote.method_type.code not in {t.code for t in payment_method_types(tenant=account.tenant)}:
+        raise ValidationError({"method": _("This payment method is not available for this account.")})
     own = payment_claims_take(quote=quote, user=user, payer_name=payer_name, nonce=nonce)
     if own:
         intent = gateway.payment_intent_retrieve(intent_id=own[0].payment_intent_id)
@@ -386,6 +468,7 @@ def payment_start(
             save_card=save_card,
             nonce=nonce,
             off_session=off_session,
+            mandate_accepted=mandate_accepted,
         )
     except BaseException:
         payment_claims_release(account=account, nonce=nonce)
@@ -408,11 +491,13 @@ def _payment_intent_start(
     save_card: bool,
     nonce: str,
     off_session: bool,
-) -> tuple[gateway.Intent, gateway.Card]:
+    mandate_accepted: bool = False,
+) -> tuple[gateway.Intent, gateway.SavedMethod]:
     customer_ensure(account=account)
-    card = card_for_account(account=account, payment_method_id=payment_method_id)
+    card = method_for_account(account=account, payment_method_id=payment_method_id, method=quote.method)
     saved = PaymentMethod.objects.filter(account=account, stripe_payment_method_id=card.id).exists()
     metadata = {
+        "method": quote.method,
         "portal_account_id": str(account.pk),
         "portal_tenant_id": str(account.tenant_id),
         "invoices": quote.metadata_invoices(),
@@ -432,19 +517,20 @@ def _payment_intent_start(
             metadata=metadata,
             idempotency_key=f"pay-{account.pk}-{nonce}",
             off_session=off_session,
+            method=quote.method,
         )
     except PaymentDeclined:
         if not saved:
             _detach_quietly(card.id)
         raise
     if save_card and not saved and not intent.failed:
-        payment_method_save(account=account, card=card, user=user)
+        payment_method_save(account=account, card=card, user=user, mandate_accepted=mandate_accepted)
     return intent, card
 
 
 def _detach_quietly(payment_method_id: str) -> None:
     try:
-        gateway.card_detach(payment_method_id=payment_method_id)
+        gateway.payment_method_detach(payment_method_id=payment_method_id)
     except PaymentError:
         logger.warning("Could not detach card %s", payment_method_id)
 
@@ -457,6 +543,11 @@ class PaymentOutcome:
     state: str  # "processing", "succeeded", "failed", or "unknown" (not a payment of this account)
     payment: Payment | None = None
     message: str = ""
+    method: str = "card"  # the payment-method type (a bank debit is "processing" for days)
+
+    @property
+    def settles_later(self) -> bool:
+        return gateway.method_type(self.method).settles_later
 
 
 def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
@@ -466,9 +557,10 @@ def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
     """
     payment = Payment.objects.filter(account=account, stripe_payment_intent_id=intent_id).first()
     if payment is not None:
+        kind = _ledger_type(payment.method)
         if payment.status == Payment.Status.FAILED:
-            return PaymentOutcome("failed", payment, payment.failure_reason)
-        return PaymentOutcome("succeeded", payment)
+            return PaymentOutcome("failed", payment, payment.failure_reason, method=kind)
+        return PaymentOutcome("succeeded", payment, method=kind)
     try:
         intent = gateway.payment_intent_retrieve(intent_id=intent_id)
     except PaymentServiceUnavailable:
@@ -477,9 +569,23 @@ def payment_outcome(*, account: Account, intent_id: str) -> PaymentOutcome:
         return PaymentOutcome("unknown", None, _("This payment does not exist."))
     if intent.metadata.get("portal_account_id") != str(account.pk):
         return PaymentOutcome("unknown", None, _("This payment does not exist."))
+    kind = gateway.method_type(intent.metadata.get("method", "card")).code
     if intent.failed:
-        return PaymentOutcome("failed", None, intent.failure_message or _("The payment was not completed."))
-    return PaymentOutcome("processing")
+        return PaymentOutcome(
+            "failed", None, intent.failure_message or _("The payment was not completed."), method=kind
+        )
+    return PaymentOutcome("processing", method=kind)
+
+
+def _ledger_type(ledger_method: str) -> str:
+    """The payment-method type that records payments of ``ledger_method`` (a card for manual methods)."""
+    for kind in gateway.METHOD_TYPES.values():
+        if kind.supported and kind.ledger_method == ledger_method:
+            return kind.code
+    return "card"
+
+
+ONLINE_LEDGER_METHODS = sorted({t.ledger_method for t in gateway.METHOD_TYPES.values() if t.supported})
 
 
 # --- Recording from Stripe's webhook -------------------------------------------------------------
@@ -653,7 +759,8 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
     parts = {inv: part for inv, part in parts.items() if part > ZERO}
     subtotal = sum(parts.values(), ZERO)
     policy = fee_policy_for(tenant=account.tenant)
-    fee = card_fee(policy=policy, amount=subtotal, currency=currency)
+    kind = gateway.intent_method(obj)  # Stripe's word on the payment method, not our metadata's
+    fee = method_fee(policy=policy, kind=kind, amount=subtotal, currency=currency)
     verified = (
         len(parts) == len(requested)
         and all(parts[locked[pk]] == part for pk, part in requested.items())
@@ -680,10 +787,10 @@ def payment_record_from_intent(obj: dict) -> Payment | None:
                 remaining -= take
     if existing is not None:  # a failed attempt on the same intent that later succeeded
         existing.delete()
-    payment_claims_release(intent_id=intent_id)
+    payment_claims_release(intent_id=intent_id, bump=False)
     payment = payment_record_locked(  # in the caller's transaction, on the invoices locked above
         account=account,
-        method=Payment.Method.CARD,
+        method=kind.ledger_method,
         amount=amount,
         allocations=allocations,
         payer=_payer(meta),
@@ -757,10 +864,11 @@ def payment_failure_record(obj: dict) -> Payment | None:
     if isinstance(minor, bool) or not isinstance(minor, int) or not 0 < minor <= MAX_MINOR_UNITS:
         raise EventMismatch("amount out of range")
     _detach_unsaved_after_commit(obj)
-    return Payment.objects.create(
+    kind = gateway.intent_method(obj)
+    failed = Payment.objects.create(
         tenant=account.tenant,
         account=account,
-        method=Payment.Method.CARD,
+        method=kind.ledger_method,
         status=Payment.Status.FAILED,
         amount=from_minor_units(minor, currency),
         currency=currency,
@@ -772,11 +880,63 @@ def payment_failure_record(obj: dict) -> Payment | None:
         stripe_charge_id=gateway.intent_charge_id(obj),
         failure_reason=gateway.intent_failure_message(obj)[:255],
     )
+    if kind.settles_later:  # the customer left thinking it was paid: tell them (and billing) it was not
+        enqueue_on_commit(payment_failed_task, failed.pk)
+    return failed
 
 
 def payment_canceled_record(obj: dict) -> None:
     """A canceled PaymentIntent charges nothing: its claims on the invoices are released."""
     payment_claims_release(intent_id=_intent_id(obj))
+
+
+def payment_processing_record(obj: dict) -> None:
+    """A debit confirmed and settling (``payment_intent.processing``): its invoices stay claimed for the type's
+    settling time. Events may come in any order: once the intent's payment is recorded (paid or failed) or its
+    claims were released, a late "processing" changes nothing (it never claims invoices again)."""
+    intent_id = _intent_id(obj)
+    account = _intent_account(obj)
+    if account is None:
+        return
+    if _intent_customer(obj) != (account.stripe_customer_id or ""):
+        raise EventMismatch("customer", {"expected_customer": account.stripe_customer_id or ""})
+    requested = _parse_invoices((obj.get("metadata") or {}).get("invoices", ""))
+    if requested:
+        list(Invoice.objects.select_for_update().filter(pk__in=requested, account=account).order_by("pk").values("pk"))
+    if _intent_payment(intent_id) is not None:
+        return
+    PaymentClaim.objects.filter(payment_intent_id=intent_id).update(
+        expires_at=timezone.now() + gateway.intent_method(obj).claim_ttl
+    )
+
+
+def payment_failed_notify(*, payment: Payment) -> int:
+    """Tell the payer and the account's billing contacts that a bank debit failed and the invoices are open again
+    (the one email service, in each recipient's language)."""
+    payment = Payment.objects.select_related("account", "tenant", "payer").get(pk=payment.pk)
+    recipients = set(billing_contact_emails(account=payment.account))
+    if payment.payer and payment.payer.email:
+        recipients.add(payment.payer.email)
+    if not recipients:
+        return 0
+    send_branded_email(
+        tenant=payment.tenant,
+        to=sorted(recipients),
+        template="payment_failed",
+        context={
+            "payment": payment,
+            "account": payment.account,
+            "pay_url": account_portal_url(payment.account, "invoices"),
+        },
+    )
+    return 1
+
+
+@task()
+def payment_failed_task(payment_id: int) -> int:
+    """django-tasks entry point: the failed-debit email (none if the payment was deleted meanwhile)."""
+    payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.FAILED).first()
+    return payment_failed_notify(payment=payment) if payment is not None else 0
 
 
 def _charge_refunded(obj: dict) -> Payment | None:
@@ -794,6 +954,7 @@ EVENT_HANDLERS = {
     "payment_intent.succeeded": payment_record_from_intent,
     "payment_intent.payment_failed": payment_failure_record,
     "payment_intent.canceled": payment_canceled_record,
+    "payment_intent.processing": payment_processing_record,
     "charge.refunded": _charge_refunded,
 }
 
@@ -891,14 +1052,15 @@ def payment_receipt_send(*, payment: Payment) -> int:
     if not recipients:
         return 0
 
-    context = {"payment": payment, "tenant": payment.tenant, "account": payment.account}
-    send_plain_email(
+    send_branded_email(
         tenant=payment.tenant,
         to=sorted(recipients),
-        build=lambda: (
-            _("Payment receipt from %(tenant)s") % {"tenant": payment.tenant.name},
-            render_to_string("theme/emails/payment_receipt.txt", context),
-        ),
+        template="payment_receipt",
+        context={
+            "payment": payment,
+            "account": payment.account,
+            "receipt_url": account_portal_url(payment.account, "payment_receipt", pk=payment.pk),
+        },
     )
     payment.receipt_sent_at = timezone.now()
     payment.save(update_fields=["receipt_sent_at"])
@@ -919,6 +1081,7 @@ def payment_receipt_task(payment_id: int) -> int:
 class AutopayReport:
     charged: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+    processing: list = field(default_factory=list)  # bank debits started, settling
 
 
 def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
@@ -932,7 +1095,12 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
         .distinct()
     )
     for account in accounts:
-        due = list(Invoice.objects.filter(account=account, due_date__lte=today).payable().values_list("pk", flat=True))
+        due = list(
+            Invoice.objects.filter(account=account, due_date__lte=today)
+            .payable()
+            .exclude(payment_claim__expires_at__gt=timezone.now())  # a debit settling, a check on its way
+            .values_list("pk", flat=True)
+        )
         if not due:
             continue
         method = PaymentMethod.objects.get(account=account, is_default=True)
@@ -947,6 +1115,8 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
                 save_card=True,
                 nonce=nonce,
                 off_session=True,
+                method=method.type,
+                mandate_accepted=method.mandate_accepted_at is not None,
             )
         except (PaymentError, ValidationError) as exc:
             report.failed.append((account, str(exc.messages[0] if hasattr(exc, "messages") else exc)))
@@ -956,6 +1126,8 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
             with transaction.atomic():
                 payment = payment_record_from_intent(gateway.payment_intent_raw(intent_id=start.intent.id))
             report.charged.append((account, payment))
+        elif start.intent.processing:  # a bank debit: paid (or failed, with an email) on its webhook
+            report.processing.append((account, start.intent.id))
         else:
             report.failed.append((account, start.intent.failure_message or _("Authentication is required.")))
             _autopay_email(account=account, ok=False, message=report.failed[-1][1])
@@ -965,14 +1137,11 @@ def autopay_charge_due(*, today: date | None = None) -> AutopayReport:
 def _autopay_email(*, account: Account, ok: bool, message: str) -> None:
     recipients = billing_contact_emails(account=account)
     if recipients:
-        send_plain_email(
+        send_branded_email(
             tenant=account.tenant,
             to=recipients,
-            build=lambda: (
-                _("Your automatic payment could not be made"),
-                _("We could not charge your card on file for %(account)s: %(message)s\nPlease pay in the portal.")
-                % {"account": account.name, "message": message},
-            ),
+            template="autopay_failed",
+            context={"account": account, "message": message, "pay_url": account_portal_url(account, "invoices")},
         )
 
 
@@ -1014,7 +1183,7 @@ def payments_reconcile(*, since: datetime, until: datetime, tenant_ids: Sequence
         wanted = {str(pk) for pk in tenant_ids}
         intents = [i for i in intents if i.metadata.get("portal_tenant_id") in wanted]
     charged = {i.id: i for i in intents if i.status == "succeeded"}
-    recorded_qs = Payment.objects.filter(method=Payment.Method.CARD).exclude(status=Payment.Status.FAILED)
+    recorded_qs = Payment.objects.filter(method__in=ONLINE_LEDGER_METHODS).exclude(status=Payment.Status.FAILED)
     if tenant_ids is not None:
         recorded_qs = recorded_qs.filter(tenant_id__in=list(tenant_ids))
     recorded = {

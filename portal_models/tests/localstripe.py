@@ -84,6 +84,40 @@ class LocalStripe:
                 raise CardRefused("authentication failed")
         return data["payment_method"]
 
+    def confirm_sepa_setup(self, client_secret: str, iban: str, *, name: str = "Jane Doe") -> str:
+        """What ``stripe.confirmSepaDebitSetup`` does (the IBAN under the mandate); returns the payment method id."""
+        seti = client_secret.split("_secret_")[0]
+        body = {
+            "key": PUBLISHABLE_KEY,
+            "use_stripe_sdk": True,
+            "client_secret": client_secret,
+            "payment_method_data": {
+                "type": "sepa_debit",
+                "sepa_debit": {"iban": iban},
+                "billing_details": {"name": name, "email": "jane@example.com"},
+            },
+        }
+        r = requests.post(f"{self.url}/v1/setup_intents/{seti}/confirm", json=body, timeout=5)
+        data = r.json()
+        if r.status_code != 200:
+            raise CardRefused(data["error"].get("message", ""))
+        return data["payment_method"]
+
+    def wait_event(self, type: str, object_id: str, timeout: float = 15) -> dict:
+        """The event once localstripe has made it: a bank debit settles (or fails) a moment after it is confirmed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.events(type, object_id)
+            if found:
+                return found[0]
+            assert time.monotonic() < deadline, f"no {type} event for {object_id}"
+            time.sleep(0.1)
+
+    def intent(self, intent_id: str) -> dict:
+        r = requests.get(f"{self.url}/v1/payment_intents/{intent_id}", auth=(SECRET_KEY, ""), timeout=5)
+        r.raise_for_status()
+        return r.json()
+
     def create_card(self, number: str) -> str:
         """A payment method made directly (server-side, test mode only)."""
         r = requests.post(
