@@ -1,11 +1,26 @@
 /* Small behaviours of the portal screens, without inline event handlers (Content Security Policy):
    [data-print] prints the page, [data-autosubmit] submits its form on change,
-   form[data-confirm] asks before submitting. */
+   form[data-confirm] asks before submitting, [data-copy] copies its target field's text (shown once the browser
+   can copy; the field stays selectable without it). */
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { window.print(); }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var field = document.querySelector(copy.dataset.copy);
+      var label = copy.textContent;
+      navigator.clipboard.writeText(field.value).then(function () {
+        copy.textContent = copy.dataset.copied;
+        var status = copy.closest("div").parentNode.querySelector("[data-copy-status]");
+        if (status) { status.textContent = copy.dataset.copied; }
+        window.setTimeout(function () { copy.textContent = label; }, 2000);
+      }, function () { field.select(); });
+    }
   });
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) { button.hidden = false; });
+  }
   document.addEventListener("change", function (event) {
     var field = event.target.closest("[data-autosubmit]");
     if (field && field.form) { field.form.submit(); }
