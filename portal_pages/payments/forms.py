@@ -1,7 +1,10 @@
 """Forms of the payment wizard and the payment methods page."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 
 
 class BillingForm(forms.Form):
@@ -48,6 +51,63 @@ class CardChoiceForm(forms.Form):
         return data
 
 
+def iban_clean(value: str) -> str:
+    """An IBAN in its compact form, checked before any call to Stripe: the country's length and format and the
+    ISO 13616 mod-97 check digits (schwifty), and in the SEPA zone (SEPA Direct Debit takes nothing else)."""
+    try:
+        iban = IBAN(value or "")
+    except SchwiftyException:
+        raise forms.ValidationError(
+            _("This IBAN is not valid. Check it against your bank statement (e.g. DE89 3704 0044 0532 0130 00).")
+        ) from None
+    if not iban.in_sepa_zone:
+        raise forms.ValidationError(_("Direct debit takes bank accounts in the SEPA zone only."))
+    return iban.compact
+
+
+class BankAccountForm(forms.Form):
+    """A bank account for SEPA Direct Debit: the holder, the IBAN (validated here, before Stripe sees it) and the
+    mandate, which must be accepted. The browser then confirms it with Stripe.js and sends ``payment_method``."""
+
+    account_holder = forms.CharField(label=_("Account holder"), max_length=200)
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    mandate = forms.BooleanField(
+        label=_("I accept the direct debit mandate above."),
+        error_messages={"required": _("Accept the mandate to pay by direct debit.")},
+    )
+    payment_method = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_holder"].widget.attrs["autocomplete"] = "name"
+        self.fields["iban"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters", "inputmode": "text"}
+        )
+
+    def clean_iban(self):
+        return iban_clean(self.cleaned_data.get("iban", ""))
+
+    def clean_account_holder(self):
+        name = " ".join(self.cleaned_data.get("account_holder", "").split())
+        if len(name) < 2:
+            raise forms.ValidationError(_("Enter the name the bank account is held in."))
+        return name
+
+
+class CheckForm(forms.Form):
+    """A business check the customer has mailed: its number, amount and mailing date."""
+
+    check_number = forms.CharField(label=_("Check number"), max_length=40)
+    amount = forms.DecimalField(label=_("Check amount"), max_digits=14, decimal_places=2, min_value=0)
+    mailed_on = forms.DateField(label=_("Date mailed"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_mailed_on(self):
+        mailed = self.cleaned_data["mailed_on"]
+        if mailed > timezone.localdate():
+            raise forms.ValidationError(_("The mailing date cannot be in the future."))
+        return mailed
+
+
 class ConfirmForm(forms.Form):
     authorize = forms.BooleanField(
         label=_("Payment details are correct and I authorize this payment."),
@@ -62,8 +122,8 @@ class AutopayForm(forms.Form):
     authorize = forms.BooleanField(
         required=False,
         label=_(
-            "I authorize charging my default card for each invoice on its due date, "
-            "including any card convenience fee, until I turn autopay off."
+            "I authorize charging my default payment method for each invoice on its due date (a card with any card "
+            "convenience fee, a bank account by direct debit under its mandate), until I turn autopay off."
         ),
     )
 

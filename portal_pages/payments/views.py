@@ -10,15 +10,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from portal_models import access
 from portal_models.gateways import stripe as gateway
 from portal_models.models import Invoice, Payment, PaymentMethod
+from portal_models.money import format_money
+from portal_models.services import checks as check_svc
 from portal_models.services import payments as svc
 
 from ..screen import customer_screen, render_screen
-from .forms import AutopayForm, BillingForm, CardChoiceForm, ConfirmForm
+from .forms import AutopayForm, BankAccountForm, BillingForm, CardChoiceForm, CheckForm, ConfirmForm
 
 PAY = access.PortalPermission.PAY
 TEMPLATES = "theme/portal/payments/"
@@ -85,8 +89,9 @@ class PaymentWizard:
             return None, redirect(self.back_url())
         return state, None
 
-    def context(self, state: dict, step: str, **extra) -> dict:
-        quote = svc.payment_quote(account=self.portal.account, invoice_ids=state["invoices"])
+    def context(self, state: dict, step: str, method: str = "card", **extra) -> dict:
+        quote = svc.payment_quote(account=self.portal.account, invoice_ids=state["invoices"], method=method)
+        offered = svc.payment_method_types(tenant=self.portal.account.tenant)
         context = {
             "step": step,
             "steps": [("billing", _("Billing")), ("payment", _("Payment")), ("confirm", _("Confirm"))],
@@ -96,6 +101,8 @@ class PaymentWizard:
             "rows": [(inv, self.url("invoice", inv.pk)) for inv in quote.invoices],
             "billing_url": self.url("pay_billing"),
             "card_url": self.url("pay_card"),
+            "bank_offered": any(t.settles_later for t in offered),
+            "check_offered": check_svc.checks_accepted(account=self.portal.account),
         }
         context.update(extra)
         return context
@@ -164,7 +171,47 @@ def pay_billing(page, request, portal):
     return render_screen(page, request, TEMPLATES + "billing.html", context, status=400 if form.errors else 200)
 
 
-# --- step 2: the card ------------------------------------------------------------------------
+# --- step 2: the payment method --------------------------------------------------------------
+
+
+def _form_errors(form) -> dict:
+    return {form[name].html_name: [str(e) for e in errors] for name, errors in form.errors.items()}
+
+
+def _bank_choice(portal, form) -> dict:
+    """The bank account the browser confirmed with Stripe.js under the mandate, checked against the IBAN the
+    form validated (the same account: its last four digits)."""
+    saved = svc.method_for_account(
+        account=portal.account, payment_method_id=form.cleaned_data["payment_method"], method="sepa_debit"
+    )
+    if saved.last4 != form.cleaned_data["iban"][-4:]:
+        raise ValidationError({"iban": _("Enter your bank account details again.")})
+    return {
+        "id": saved.id,
+        "brand": saved.brand,
+        "last4": saved.last4,
+        "bank_code": saved.bank_code,
+        "country": saved.country,
+        "holder": form.cleaned_data["account_holder"],
+        "mandate": True,
+    }
+
+
+def _card_choice(portal, payment_method_id: str) -> tuple[str, dict]:
+    """A new card, or a saved card or bank account of the account: (its type, what the next steps show)."""
+    saved = PaymentMethod.objects.filter(account=portal.account, stripe_payment_method_id=payment_method_id).first()
+    kind = saved.type if saved is not None else "card"
+    found = svc.method_for_account(account=portal.account, payment_method_id=payment_method_id, method=kind)
+    choice = {
+        "id": found.id,
+        "brand": found.brand,
+        "last4": found.last4,
+        "bank_code": found.bank_code,
+        "country": found.country,
+        "holder": found.holder_name,
+        "mandate": bool(saved is not None and saved.mandate_accepted_at),
+    }
+    return gateway.method_type(kind).code, choice
 
 
 @customer_screen(name="pay_card", nav="invoices")
@@ -176,17 +223,64 @@ def pay_card(page, request, portal):
         return restart
     if not state.get("billing"):
         return redirect(page.route_url("pay_billing", request=request))
-    form = CardChoiceForm(request.POST or None)
+    base = wizard.context(state, "payment")
+    source = request.POST.get("source", "") if request.method == "POST" else ""
+    posted = request.POST if request.method == "POST" else None
+    form = CardChoiceForm(posted if source not in ("new_bank", "check") else None)
+    bank_form = BankAccountForm(
+        posted if source == "new_bank" else None, prefix="bank", initial={"account_holder": portal.account.name}
+    )
+    check_form = CheckForm(
+        posted if source == "check" else None,
+        prefix="check",
+        initial={"amount": base["quote"].subtotal, "mailed_on": timezone.localdate()},
+    )
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if source == "new_bank" and base["bank_offered"]:
+        valid = bank_form.is_valid()
+        if request.POST.get("validate_only"):  # the browser asks before it gives the IBAN to Stripe.js
+            return JsonResponse({"ok": valid, "errors": _form_errors(bank_form)}, status=200 if valid else 400)
+        if valid:
+            try:
+                choice = _bank_choice(portal, bank_form)
+            except (ValidationError, svc.PaymentError) as exc:
+                error = _error_text(exc)
+            else:
+                state.update(method="sepa_debit", card=choice)
+                wizard.save(state)
+                return redirect(page.route_url("pay_confirm", request=request))
+    elif source == "check" and base["check_offered"]:
+        if check_form.is_valid():
+            data = check_form.cleaned_data
+            if data["amount"] != base["quote"].subtotal:
+                check_form.add_error(
+                    "amount",
+                    _("The check must be for %(amount)s, what is due on the chosen invoices.")
+                    % {"amount": format_money(base["quote"].subtotal, base["currency"])},
+                )
+            else:
+                state.update(
+                    method="check",
+                    card=None,
+                    check={
+                        "number": data["check_number"],
+                        "amount": str(data["amount"]),
+                        "mailed_on": data["mailed_on"].isoformat(),
+                    },
+                )
+                wizard.save(state)
+                return redirect(page.route_url("pay_confirm", request=request))
+    elif request.method == "POST" and form.is_valid():
         try:
-            card = svc.card_for_account(account=portal.account, payment_method_id=form.cleaned_data["payment_method"])
+            kind, choice = _card_choice(portal, form.cleaned_data["payment_method"])
         except (ValidationError, svc.PaymentError) as exc:
             error = _error_text(exc)
         else:
-            state["card"] = {"id": card.id, "brand": card.brand, "last4": card.last4}
+            state.update(method=kind, card=choice)
             wizard.save(state)
             return redirect(page.route_url("pay_confirm", request=request))
+    elif source in ("new_bank", "check"):  # not offered by this portal
+        error = _("This payment method is not available for this account.")
     elif request.method == "POST":
         error = " ".join(form.non_field_errors())
     saved = list(PaymentMethod.objects.filter(account=portal.account))
@@ -194,23 +288,73 @@ def pay_card(page, request, portal):
         client_secret = svc.setup_intent_start(
             account=portal.account, contact=portal.contact, nonce=secrets.token_hex(8)
         )
+        bank_secret = (
+            svc.setup_intent_start(
+                account=portal.account, contact=portal.contact, nonce=secrets.token_hex(8), method="sepa_debit"
+            )
+            if base["bank_offered"]
+            else ""
+        )
     except svc.PaymentError as exc:
-        client_secret, error = "", str(exc)
-    context = wizard.context(
-        state,
-        "payment",
-        form=form,
-        error=error,
-        saved_cards=saved,
-        client_secret=client_secret,
-        stripe_js=gateway.js_url(),
-        publishable_key=gateway.publishable_key(),
-        billing=state["billing"],
-    )
-    return render_screen(page, request, TEMPLATES + "card.html", context, status=400 if error else 200)
+        client_secret, bank_secret, error = "", "", str(exc)
+    invalid = error or bank_form.errors or check_form.errors
+    context = {
+        **base,
+        "form": form,
+        "bank_form": bank_form,
+        "check_form": check_form,
+        "source": source,
+        "error": error,
+        "saved_cards": [m for m in saved if not m.is_bank_account],
+        "saved_banks": [m for m in saved if m.is_bank_account] if base["bank_offered"] else [],
+        "client_secret": client_secret,
+        "bank_secret": bank_secret,
+        "stripe_js": gateway.js_url(),
+        "publishable_key": gateway.publishable_key(),
+        "billing": state["billing"],
+    }
+    return render_screen(page, request, TEMPLATES + "card.html", context, status=400 if invalid else 200)
 
 
 # --- step 3: confirm and pay -----------------------------------------------------------------
+
+
+def _check_of(state: dict) -> dict:
+    check = dict(state["check"])
+    check["mailed_on"] = parse_date(check["mailed_on"])
+    return check
+
+
+def _source(state: dict, currency: str) -> dict:
+    """What the confirm step shows of the chosen method: its label and details."""
+    method = state.get("method", "card")
+    if method == "check":
+        check = _check_of(state)
+        return {
+            "label": _("Business check"),
+            "kind": _("No. %(number)s") % {"number": check["number"]},
+            "detail": _("mailed %(date)s") % {"date": formats.date_format(check["mailed_on"], "SHORT_DATE_FORMAT")},
+            "check": check,
+            "online": False,
+        }
+    card = state["card"]
+    kind = gateway.method_type(method)
+    if kind.code == "card":
+        return {
+            "label": kind.label,
+            "kind": card["brand"].title(),
+            "detail": f"•••• {card['last4']}",
+            "online": True,
+            "bank": False,
+        }
+    return {
+        "label": kind.label,
+        "kind": f"{card.get('country', '')} {card.get('bank_code', '')}".strip(),
+        "detail": f"•••• {card['last4']}",
+        "holder": card.get("holder", ""),
+        "online": True,
+        "bank": True,
+    }
 
 
 @customer_screen(name="pay_confirm", nav="invoices")
@@ -220,18 +364,47 @@ def pay_confirm(page, request, portal):
     state, restart = wizard.state_or_restart()
     if restart:
         return restart
-    if not state.get("card"):
+    method = state.get("method", "card")
+    if not (state.get("card") or (method == "check" and state.get("check"))):
         return redirect(page.route_url("pay_card", request=request))
     if (
         request.method == "POST" and request.POST.get("nonce") and request.POST.get("nonce") == state.get("used_nonce")
     ):  # a second click on "Authorize payment": the first one is under way
         return redirect(page.route_url("pay_result", state["intent"], request=request))
     form = ConfirmForm(request.POST or None, initial={"nonce": state.setdefault("nonce", secrets.token_hex(16))})
+    source = _source(state, portal.account.tenant.currency)
+    _label_confirm(form, source)
     wizard.save(state)
     error = ""
     if request.method == "POST" and form.is_valid() and form.cleaned_data["nonce"] != state["nonce"]:
         error = _("This page had expired. Please check the details and authorize the payment again.")
         form = ConfirmForm(initial={"nonce": state["nonce"]})
+        _label_confirm(form, source)
+    elif request.method == "POST" and form.is_valid() and method == "check":
+        billing = state["billing"]
+        try:
+            check = check_svc.check_announce(
+                account=portal.account,
+                invoice_ids=state["invoices"],
+                check_number=source["check"]["number"],
+                amount=source["check"]["amount"],
+                mailed_on=source["check"]["mailed_on"],
+                user=request.user,
+                payer_name=f"{billing['first_name']} {billing['last_name']}".strip(),
+            )
+        except (ValidationError, svc.PaymentInProgress) as exc:
+            messages.error(request, _error_text(exc))
+            state.pop("check", None)
+            state.pop("nonce", None)
+            wizard.save(state)
+            return redirect(page.route_url("pay_card", request=request))
+        wizard.clear()
+        messages.success(
+            request,
+            _("Thank you. Check %(number)s for %(amount)s is on its way: the invoices show it until we receive it.")
+            % {"number": check.check_number, "amount": format_money(check.amount, check.currency)},
+        )
+        return redirect(wizard.back_url())
     elif request.method == "POST" and form.is_valid():
         billing = state["billing"]
         try:
@@ -243,6 +416,8 @@ def pay_confirm(page, request, portal):
                 payment_method_id=state["card"]["id"],
                 save_card=form.cleaned_data["save_card"],
                 nonce=state["nonce"],
+                method=method,
+                mandate_accepted=bool(state["card"].get("mandate")),
             )
         except (ValidationError, svc.PaymentDeclined) as exc:
             # the card is refused, or the invoices changed meanwhile: nothing was charged, go back a step
@@ -256,6 +431,7 @@ def pay_confirm(page, request, portal):
             state["nonce"] = secrets.token_hex(16)
             wizard.save(state)
             form = ConfirmForm(initial={"nonce": state["nonce"], "save_card": form.cleaned_data["save_card"]})
+            _label_confirm(form, source)
         else:
             state.update(intent=start.intent.id, used_nonce=state.pop("nonce"))
             wizard.save(state)
@@ -273,9 +449,20 @@ def pay_confirm(page, request, portal):
                     },
                 )
             return redirect(result_url)
-    context = wizard.context(state, "confirm", form=form, error=error, card=state["card"])
+    context = wizard.context(
+        state, "confirm", method=method, form=form, error=error, card=state.get("card"), source=source
+    )
     status = 400 if (error or form.errors) else 200
     return render_screen(page, request, TEMPLATES + "confirm.html", context, status=status)
+
+
+def _label_confirm(form, source: dict) -> None:
+    if not source["online"]:
+        form.fields["authorize"].label = _("These check details are correct and the check was mailed.")
+        form.fields.pop("save_card")
+    elif source.get("bank"):
+        form.fields["authorize"].label = _("Payment details are correct and I authorize this direct debit.")
+        form.fields["save_card"].label = _("Save this bank account for future payments and autopay.")
 
 
 # --- result ----------------------------------------------------------------------------------
@@ -336,11 +523,30 @@ def payment_methods(page, request, portal):
     portal.require(PAY)
     account = portal.account
     autopay_form = AutopayForm(initial={"enabled": account.autopay})
+    bank_offered = any(t.settles_later for t in svc.payment_method_types(tenant=account.tenant))
+    action = request.POST.get("action") if request.method == "POST" else None
+    bank_form = BankAccountForm(
+        request.POST if action == "add_bank" else None, prefix="bank", initial={"account_holder": account.name}
+    )
     error = ""
+    if action == "add_bank" and bank_offered and request.POST.get("validate_only"):
+        valid = bank_form.is_valid()
+        return JsonResponse({"ok": valid, "errors": _form_errors(bank_form)}, status=200 if valid else 400)
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "add":
+            if action == "add_bank" and bank_offered:
+                if not bank_form.is_valid():
+                    raise ValidationError(_("Correct the bank account details below."))
+                choice = _bank_choice(portal, bank_form)
+                method = svc.payment_method_add(
+                    account=account,
+                    payment_method_id=choice["id"],
+                    user=request.user,
+                    method="sepa_debit",
+                    mandate_accepted=True,
+                )
+                messages.success(request, _("%(card)s was saved.") % {"card": method})
+            elif action == "add":
                 method = svc.payment_method_add(
                     account=account, payment_method_id=request.POST.get("payment_method", ""), user=request.user
                 )
@@ -354,7 +560,7 @@ def payment_methods(page, request, portal):
                     messages.success(request, _("%(card)s was removed.") % {"card": method})
                 else:
                     svc.payment_method_set_default(method=method)
-                    messages.success(request, _("%(card)s is now your default card.") % {"card": method})
+                    messages.success(request, _("%(card)s is now your default payment method.") % {"card": method})
             elif action == "autopay":
                 autopay_form = AutopayForm(request.POST)
                 if autopay_form.is_valid():
@@ -375,10 +581,22 @@ def payment_methods(page, request, portal):
     cards = list(PaymentMethod.objects.filter(account=account))
     try:
         client_secret = svc.setup_intent_start(account=account, contact=portal.contact, nonce=secrets.token_hex(8))
+        bank_secret = (
+            svc.setup_intent_start(
+                account=account, contact=portal.contact, nonce=secrets.token_hex(8), method="sepa_debit"
+            )
+            if bank_offered
+            else ""
+        )
     except svc.PaymentError as exc:
-        client_secret, error = "", error or str(exc)
+        client_secret, bank_secret, error = "", "", error or str(exc)
     context = {
-        "cards": cards,
+        "cards": [c for c in cards if not c.is_bank_account],
+        "banks": [c for c in cards if c.is_bank_account],
+        "default_method": next((c for c in cards if c.is_default), None),
+        "bank_offered": bank_offered,
+        "bank_form": bank_form,
+        "bank_secret": bank_secret,
         "has_default": any(c.is_default for c in cards),
         "autopay_form": autopay_form,
         "error": error,
