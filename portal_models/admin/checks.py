@@ -5,7 +5,6 @@ on the invoices lapses)."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -40,9 +39,12 @@ def _checks(request):
 
 
 def checks_view(request):
-    """The promised checks of the staff member's tenants: those on their way first (oldest mailing first)."""
+    """The promised checks of the staff member's tenants: those on their way first (oldest mailing first); a POST
+    records one received or not received."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
+    if request.method == "POST":
+        return check_action(request)
     status = request.GET.get("status", PromisedCheck.Status.PROMISED)
     if status not in PromisedCheck.Status.values and status != "all":
         status = PromisedCheck.Status.PROMISED
@@ -64,12 +66,7 @@ def checks_view(request):
     )
 
 
-def check_received_view(request, pk):
-    check = get_object_or_404(_checks(request), pk=pk)  # another tenant's check: 404 whatever the method
-    if not request.user.has_perm(RECORD_PERMISSION):
-        raise PermissionDenied
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+def _record_received(request, check) -> None:
     form = ReceivedForm(request.POST)
     try:
         if not form.is_valid():
@@ -85,15 +82,9 @@ def check_received_view(request, pk):
             _("Check %(number)s was recorded as payment %(payment)s.")
             % {"number": check.check_number, "payment": payment.display_number},
         )
-    return redirect(reverse("portal_promised_checks"))
 
 
-def check_not_received_view(request, pk):
-    check = get_object_or_404(_checks(request), pk=pk)
-    if not request.user.has_perm(RECORD_PERMISSION):
-        raise PermissionDenied
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+def _mark_not_received(request, check) -> None:
     try:
         check_svc.check_mark_not_received(check=check, staff=request.user)
     except ValidationError as exc:
@@ -104,6 +95,22 @@ def check_not_received_view(request, pk):
             _("Check %(number)s was marked not received; its invoices can be paid again.")
             % {"number": check.check_number},
         )
+
+
+ACTIONS = {"received": _record_received, "not_received": _mark_not_received}
+
+
+def check_action(request):
+    """POST ``check`` (a check of the staff member's tenants, else 404) and ``action``: received or not_received."""
+    pk = request.POST.get("check", "")
+    check = get_object_or_404(_checks(request), pk=int(pk) if pk.isdigit() else 0)
+    if not request.user.has_perm(RECORD_PERMISSION):
+        raise PermissionDenied
+    handler = ACTIONS.get(request.POST.get("action", ""))
+    if handler is None:
+        messages.error(request, _("Choose what happened to the check."))
+    else:
+        handler(request, check)
     return redirect(reverse("portal_promised_checks"))
 
 
@@ -119,8 +126,4 @@ class PromisedChecksMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def promised_check_urls():
-    return [
-        path("payments/checks/", checks_view, name="portal_promised_checks"),
-        path("payments/checks/<int:pk>/received/", check_received_view, name="portal_promised_check_received"),
-        path("payments/checks/<int:pk>/not-received/", check_not_received_view, name="portal_promised_check_missing"),
-    ]
+    return [path("payments/checks/", checks_view, name="portal_promised_checks")]

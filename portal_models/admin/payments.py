@@ -20,7 +20,10 @@ from portal_models.models import Account, Payment
 from portal_models.services import payments as svc
 from portal_models.staff_access import staff_tenant_ids
 
-from . import scoping
+from . import (
+    checks,  # noqa: F401  (Billing › Promised checks)
+    scoping,
+)
 
 INSPECT_TEMPLATE = "portal_models/admin/payment_inspect.html"
 INSPECT_FIELDS = (

@@ -15,6 +15,7 @@ from portal_models.models import (
     CaseRole,
     CustomerUpload,
     PortalCollection,
+    PromisedCheck,
     SecurityEventType,
     StaffRole,
     Tenant,
@@ -82,6 +83,17 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
     payment = billing.payment_record(
         account=account, method="check", amount=Decimal("10"), invoices=[invoice], reference=f"{mark}-PAY"
     )
+    promised = PromisedCheck.objects.create(
+        tenant=tenant,
+        account=account,
+        check_number=f"{mark}-CHK",
+        amount=Decimal("5.00"),
+        currency=tenant.currency,
+        mailed_on=invoice.invoice_date,
+        payer_name=f"{mark} Payer",
+        expires_at=invoice.created_at,
+    )
+    promised.invoices.set([invoice])
     product = ProductFactory(tenant=tenant, name=f"{mark} Product")
     service = ServiceFactory(account=account, product=product)
     requirement = RequirementFactory(service=service)
@@ -122,6 +134,7 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         invoice,
         memo,
         payment,
+        promised,
         product,
         service,
         requirement,

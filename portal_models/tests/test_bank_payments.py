@@ -19,10 +19,12 @@ from portal_models.models import (
     PaymentClaim,
     PaymentMethod,
     PromisedCheck,
+    StaffRole,
 )
 from portal_models.services import billing
 from portal_models.services import checks as check_svc
 from portal_models.services import payments as svc
+from portal_models.services.tenants import tenant_staff_groups_ensure
 from portal_models.tests.factories import (
     AccountFactory,
     ContactFactory,
@@ -382,3 +384,66 @@ class TestBusinessChecks:
         payment = check_svc.check_record_received(check=check, received_on=timezone.localdate(), staff=staff_user)
         assert payment.amount == Decimal("150.00") and payment.notes
         assert Invoice.objects.get(pk=a.pk).status == InvoiceStatus.PAID
+
+
+class TestPromisedChecksAdmin:
+    """Billing › Promised checks: staff see and record their tenants' checks only."""
+
+    @pytest.fixture
+    def two_tenants(self, db):
+        mine = TenantFactory(slug="mine", card_only=False)
+        theirs = TenantFactory(slug="theirs", card_only=False)
+        contact = LoginContactFactory(account=AccountFactory(tenant=mine, name="Mine Corp"))
+        other = LoginContactFactory(account=AccountFactory(tenant=theirs, name="Theirs Corp"))
+        check = announce(contact, [make_invoice(contact.account, "M-1", "120.00")], number="5001")
+        other_check = announce(other, [make_invoice(other.account, "T-1", "80.00")], number="9009")
+        staff = StaffUserFactory(is_superuser=False, email="billing@mine.example.com")
+        staff.groups.add(tenant_staff_groups_ensure(tenant=mine)[StaffRole.BILLING])
+        return staff, check, other_check
+
+    def test_staff_see_and_record_their_tenants_checks_only(self, client, two_tenants):
+        staff, check, other_check = two_tenants
+        client.force_login(staff)
+        page = client.get("/admin/payments/checks/")
+        assert page.status_code == 200
+        assert b"5001" in page.content and b"Mine Corp" in page.content
+        assert b"9009" not in page.content and b"Theirs Corp" not in page.content
+        today = timezone.localdate().isoformat()
+        denied = client.post(
+            "/admin/payments/checks/", {"check": other_check.pk, "action": "received", "received_on": today}
+        )
+        assert denied.status_code == 404
+        other_check.refresh_from_db()
+        assert other_check.status == PromisedCheck.Status.PROMISED
+        done = client.post("/admin/payments/checks/", {"check": check.pk, "action": "received", "received_on": today})
+        assert done.status_code == 302
+        check.refresh_from_db()
+        assert check.status == PromisedCheck.Status.RECEIVED
+        assert (check.payment.reference, check.payment.method, check.payment.recorded_by) == (
+            "5001",
+            Payment.Method.CHECK,
+            staff,
+        )
+        received = client.get("/admin/payments/checks/?status=received")
+        assert check.payment.display_number.encode() in received.content
+
+    def test_not_received_from_the_admin(self, client, two_tenants):
+        staff, check, _other = two_tenants
+        client.force_login(staff)
+        assert client.post("/admin/payments/checks/", {"check": check.pk, "action": "not_received"}).status_code == 302
+        check.refresh_from_db()
+        assert (
+            check.status == PromisedCheck.Status.NOT_RECEIVED
+            and not PaymentClaim.objects.filter(nonce=check.claim_nonce).exists()
+        )
+
+    def test_a_future_received_date_is_refused(self, client, two_tenants):
+        staff, check, _other = two_tenants
+        client.force_login(staff)
+        tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+        response = client.post(
+            "/admin/payments/checks/", {"check": check.pk, "action": "received", "received_on": tomorrow}, follow=True
+        )
+        assert b"cannot be received in the future" in response.content
+        check.refresh_from_db()
+        assert check.status == PromisedCheck.Status.PROMISED and not Payment.objects.exists()
