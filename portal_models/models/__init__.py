@@ -11,6 +11,7 @@ from .billing import (
     StripeEvent,
     TenantSequence,
 )
+from .case_rights import CaseRoleRight
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .checks import PromisedCheck
 from .claims import PaymentClaim
@@ -68,6 +69,7 @@ __all__ = [
     "CaseNote",
     "CasePermission",
     "CaseRole",
+    "CaseRoleRight",
     "CaseStatus",
     "Grant",
     "OUTSTANDING_REQUIREMENT_STATUSES",

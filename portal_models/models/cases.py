@@ -139,6 +139,11 @@ class CaseNote(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     body = models.TextField()
+    is_public = models.BooleanField(
+        _("shared with every member"),
+        default=True,
+        help_text=_("Internal notes are seen only by roles allowed internal notes."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
