@@ -83,6 +83,7 @@ def fragment_key(portal, page, request=None) -> str:
         version_key(account=portal.account, tenant=portal.tenant),
         portal.account.name,
         _contact_rights(portal),
+        branch_part(portal, request),
         f"p{page.pk}.{published}",
         translation.get_language(),
         timezone.localdate().isoformat(),
@@ -115,9 +116,20 @@ def header_key(portal, request, current: str | None) -> str:
         user.email,
         user.theme,
         _contact_rights(portal),
+        branch_part(portal, request),
         current or "",
         *(f"{version_key(account=c.account, tenant=portal.tenant)}|{c.account.name}" for c in portal.contacts),
     )
+
+
+def branch_part(portal, request) -> str:
+    """The branch chosen in the header (``access.active_branch``): pages and the header differ per branch."""
+    from .access import ACTIVE_BRANCH_SESSION_KEY
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    return f"b{session.get(f'{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}', '')}"
 
 
 def _contact_rights(portal) -> str:
@@ -183,7 +195,16 @@ def bump_routing(**kwargs) -> None:
 
 
 def _account_of(instance):
-    from .models import CaseAssignment, InvoiceLine, PaymentAllocation, ServiceRequirement
+    from .models import (
+        CaseAssignment,
+        DeliveryLine,
+        InvoiceLine,
+        OrderEvent,
+        OrderLine,
+        PaymentAllocation,
+        QuoteLine,
+        ServiceRequirement,
+    )
 
     if isinstance(instance, InvoiceLine):
         return _fk_account("invoice", instance)
@@ -193,6 +214,12 @@ def _account_of(instance):
         return _fk_account("service", instance)
     if isinstance(instance, CaseAssignment):
         return _fk_account("case", instance)
+    if isinstance(instance, (OrderLine, OrderEvent)):
+        return _fk_account("order", instance)
+    if isinstance(instance, QuoteLine):
+        return _fk_account("quote", instance)
+    if isinstance(instance, DeliveryLine):
+        return _fk_account("delivery", instance)
     return getattr(instance, "account_id", None)
 
 
@@ -266,6 +293,15 @@ def connect() -> None:
         m.CustomerUpload,
         m.Case,
         m.CaseAssignment,
+        m.Branch,
+        m.AccountPrice,
+        m.Order,
+        m.OrderLine,
+        m.OrderEvent,
+        m.Quote,
+        m.QuoteLine,
+        m.Delivery,
+        m.DeliveryLine,
     ):
         post_save.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
         post_delete.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete")
@@ -306,39 +342,53 @@ class ResilientRedisCache(RedisCache):
     def get(self, key, default=None, version=None):
         try:
             return super().get(key, default, version)
-        except RedisError:
-            logger.warning("cache unreachable: get is a miss", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): get is a miss", exc)
             return default
 
     def get_many(self, keys, version=None):
         try:
             return super().get_many(keys, version)
-        except RedisError:
-            logger.warning("cache unreachable: get_many is a miss", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): get_many is a miss", exc)
             return {}
+
+    def has_key(self, key, version=None):  # cached_db sessions ask it before they look in the database
+        try:
+            return super().has_key(key, version)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): has_key is a miss", exc)
+            return False
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().touch(key, timeout, version)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): touch skipped", exc)
+            return False
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             super().set(key, value, timeout, version)
-        except RedisError:
-            logger.warning("cache unreachable: set skipped", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): set skipped", exc)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().set_many(data, timeout, version)
-        except RedisError:
-            logger.warning("cache unreachable: set_many skipped", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): set_many skipped", exc)
             return list(data)
 
     def delete(self, key, version=None):
         try:
             return super().delete(key, version)
-        except RedisError:
-            logger.warning("cache unreachable: delete skipped", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): delete skipped", exc)
             return False
 
     def delete_many(self, keys, version=None):
         try:
             super().delete_many(keys, version)
-        except RedisError:
-            logger.warning("cache unreachable: delete_many skipped", exc_info=True)
+        except RedisError as exc:
+            logger.warning("cache unreachable (%s): delete_many skipped", exc)

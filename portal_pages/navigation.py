@@ -5,7 +5,7 @@ from functools import cache
 
 from django.utils.translation import gettext_lazy as _
 
-from portal_models import caching
+from portal_models import access, caching
 from portal_models.selectors.cases import case_selector_groups
 
 
@@ -21,6 +21,10 @@ NAVIGATION = (
     NavItem("dashboard", _("Home"), "home"),
     NavItem("invoices", _("Invoices"), "invoice"),
     NavItem("payments", _("Payments"), "card"),
+    NavItem("orders", _("Orders"), "box"),
+    NavItem("quotes", _("Quotes"), "invoice"),
+    NavItem("deliveries", _("Deliveries"), "box"),
+    NavItem("credit_memos", _("Credit memos"), "invoice"),
     NavItem("documents", _("Documents"), "folder", "can_see_documents"),
     NavItem("contacts", _("Contacts"), "people"),
     NavItem("services", _("Services"), "box"),
@@ -61,5 +65,7 @@ def shell_context(*, home, portal, current: str | None, request) -> dict:
     return {
         "nav": cache(lambda: navigation_for(home=home, portal=portal, current=current, request=request)),
         "case_groups": cache(lambda: case_groups_for(portal)),
+        "branches": cache(lambda: access.account_branches(portal)),
+        "active_branch": cache(lambda: access.active_branch(request, portal) if request is not None else None),
         "header_key": caching.header_key(portal, request, current),
     }

@@ -7,7 +7,8 @@ from .cases.urls import urlpatterns as cases
 from .dashboard.urls import urlpatterns as dashboard
 from .documents.urls import urlpatterns as documents
 from .identity.urls import urlpatterns as identity
+from .orders.urls import urlpatterns as orders
 from .payments.urls import urlpatterns as payments
 from .tickets.urls import urlpatterns as tickets
 
-urlpatterns = [*dashboard, *account, *identity, *billing, *payments, *tickets, *cases, *documents]
+urlpatterns = [*dashboard, *account, *identity, *billing, *payments, *orders, *tickets, *cases, *documents]

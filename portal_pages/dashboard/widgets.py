@@ -13,6 +13,7 @@ from django.utils import timezone
 from portal_models import access, caching
 from portal_models.access import PortalContext
 from portal_models.selectors import billing as billing_selectors
+from portal_models.selectors import orders as order_selectors
 from portal_models.selectors.documents import missing_requirements, recent_documents
 
 
@@ -42,6 +43,19 @@ def documents_summary(*, home, request, portal: PortalContext) -> dict:
     }
 
 
+def orders_summary(*, home, request, portal: PortalContext) -> dict:
+    """Seed 002's at-a-glance reports: the latest orders, deliveries and credit memos (of the header's branch),
+    and "Place an order" / "Create a quote" for contacts with the right to order."""
+    branch = access.active_branch(request, portal)
+    account = portal.account
+    return {
+        "orders": order_selectors.recent_orders(account=account, branch=branch),
+        "deliveries": list(order_selectors.deliveries_visible(account=account, branch=branch)[:5]),
+        "credit_memos": list(order_selectors.credit_memos_visible(account=account, branch=branch)[:5]),
+        "can_order": portal.has(access.PortalPermission.ORDER),
+    }
+
+
 @dataclass(frozen=True)
 class Widget:
     name: str
@@ -51,6 +65,7 @@ class Widget:
 
 WIDGETS = (
     Widget("billing", "theme/portal/billing/_dashboard_widgets.html", billing_summary),
+    Widget("orders", "theme/portal/orders/_dashboard_widgets.html", orders_summary),
     Widget("documents", "theme/portal/documents/_dashboard_widgets.html", documents_summary),
 )
 
