@@ -1,7 +1,8 @@
 """Content Security Policy (django-csp): the policy is ``CONTENT_SECURITY_POLICY`` in settings; this
 middleware adds the origins of the configured Stripe API and Stripe.js (localstripe in demo and tests,
-so the payment wizard works under the same policy everywhere) and relaxes the Wagtail admin, whose
-own templates still use inline scripts and styles."""
+so the payment wizard works under the same policy everywhere), relaxes the Wagtail admin, whose
+own templates still use inline scripts and styles and whose editor frames its own previews, and lets the admin
+(only) frame a preview."""
 
 from urllib.parse import urlsplit
 
@@ -22,6 +23,12 @@ def origin(url: str) -> str | None:
 def stripe_origins() -> list[str]:
     found = {origin(settings.STRIPE_API_BASE), origin(settings.STRIPE_JS_URL)}
     return sorted(o for o in found if o and not o.endswith(".stripe.com"))
+
+
+def is_admin_preview(request) -> bool:
+    """A preview the admin renders (the page editor's panel, "Preview" in a new tab, a draft, a revision): Wagtail
+    serves it through the middleware again with a dummy request to the page's own URL, marked ``is_preview``."""
+    return bool(getattr(request, "is_preview", False) and getattr(request, "is_dummy", False))
 
 
 def relaxed(request) -> bool:
@@ -50,11 +57,17 @@ class PortalCSPMiddleware(CSPMiddleware):
             for directive in ("script-src", "connect-src", "frame-src", "img-src"):
                 update[directive] = [*update.get(directive, []), *extra]
             parts.update = update
+        if is_admin_preview(request):
+            # the portal's own policy, framed by the admin's editor (its live preview panel) and nothing else
+            parts.replace = {**(parts.replace or {}), "frame-ancestors": [SELF]}
         if relaxed(request):
             replace = dict(parts.replace or {})
             replace["script-src"] = [SELF, UNSAFE_INLINE]
             replace["style-src"] = [SELF, UNSAFE_INLINE]
+            # avatars: Wagtail's default image or an uploaded one (same origin), or Gravatar's when configured
             replace["img-src"] = [SELF, "data:", "blob:", "https://www.gravatar.com"]
+            # the editor's live preview panel is an iframe of the admin's own preview URL
+            replace["frame-src"] = [SELF, *settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].get("frame-src", []), *extra]
             parts.replace = replace
             parts.nonce = None  # a nonce would make browsers ignore 'unsafe-inline'
         return parts

@@ -3,8 +3,10 @@
 from django.urls import include, path
 from wagtail import hooks
 from wagtail.admin.menu import Menu, SubmenuMenuItem
+from wagtail.admin.staticfiles import versioned_static
 from wagtail_modeladmin.options import modeladmin_register
 
+from . import customer_files
 from .admin import (
     billing,  # noqa: F401
     cases,  # noqa: F401  (Cases menu, case roles snippet, role assignment)
@@ -18,6 +20,9 @@ from .admin.dashboard import construct_homepage_panels
 from .admin.tickets import SupportGroup
 
 modeladmin_register(SupportGroup)
+
+# Documents' and images' collection permissions stop at customers' files (customer_files.py).
+customer_files.install()
 
 security_events_admin = SecurityEventAdmin()
 security_events_admin.register_with_wagtail()  # its menu item is in "Sign-in & access" below
@@ -37,6 +42,16 @@ def identity_menu():
         name="identity",
         order=9100,
     )
+
+
+@hooks.register("get_avatar_url")
+def avatar_on_our_own_origin(user, size):
+    """A staff member's uploaded avatar, else Wagtail's default one: never Gravatar, which the admin's Content
+    Security Policy blocks over http (and which would hand a third party every staff email's hash)."""
+    profile = getattr(user, "wagtail_userprofile", None)
+    if profile is not None and profile.avatar:
+        return profile.avatar.url
+    return versioned_static("wagtailadmin/images/default-user-avatar.png")
 
 
 @hooks.register("construct_homepage_panels")

@@ -32,6 +32,12 @@ def scope_page_chooser(pages, request):
     return staff_pages(user=request.user, pages=pages)
 
 
+@hooks.register("construct_explorer_page_queryset")
+def scope_explorer(parent_page, pages, request):
+    """The explorer (and the admin API it browses with) lists the staff member's portals only."""
+    return staff_pages(user=request.user, pages=pages)
+
+
 def activate_portal_language(page, request, serve_args, serve_kwargs):
     """A portal page speaks the user's / visitor's language when its tenant offers it, else the tenant's default."""
     try:

@@ -15,12 +15,14 @@ filter, export and admin action gets its records through :func:`admin_queryset`,
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ImproperlyConfigured
-from django.db.models import QuerySet
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db.models import DecimalField, QuerySet
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.snippets.views.chooser import (
@@ -36,6 +38,7 @@ from wagtail_modeladmin.views import DeleteView, EditView, HistoryView, InspectV
 from wagtail_modeladmin.views import IndexView as ModelAdminIndexView
 
 from portal_models.exports import safe_cell
+from portal_models.money import format_money
 
 from ..models import Tenant
 from ..staff_access import staff_may_change, staff_scope, staff_tenant_ids
@@ -144,9 +147,61 @@ class ScopedHistoryView(ScopedInstanceViewMixin, HistoryView):
         return self.permission_helper.user_can_inspect_obj(user, self.instance)
 
 
+def record_currency(obj) -> str | None:
+    """The currency of a record's amounts: its own, else its invoice's, its account's tenant's or its tenant's."""
+    for path in ("currency", "invoice.currency", "account.tenant.currency", "tenant.currency"):
+        value = obj
+        for part in path.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                break
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+MONEY_SHAPE = (14, 2)  # the digits of every amount field (models.billing.MONEY); percentages are smaller
+MONEY_PROPERTIES = {"amount_due", "balance_due", "overdue_amount"}
+
+
+def _money_column(name: str, label, order_field: str | None):
+    def column(obj):
+        value = getattr(obj, name)
+        currency = record_currency(obj)
+        return format_money(value, currency) if isinstance(value, Decimal) and currency else value
+
+    column.__name__ = name
+    column.short_description = label
+    if order_field:
+        column.admin_order_field = order_field
+    return column
+
+
 class TenantScopedModelAdminMixin:
     """Mixed into every ModelAdmin: its listing (search, filters, export), instance views and form choices
-    go through :func:`admin_queryset`."""
+    go through :func:`admin_queryset`; the listing's amounts (decimal fields and properties of a record with a
+    currency) are shown as money in the record's currency ($1,234.56), sorting by the field as before."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._money_columns: dict[str, str] = {}
+        for name in self.list_display:
+            if not isinstance(name, str) or hasattr(self, name):
+                continue  # a column the ModelAdmin renders itself
+            attribute = getattr(self.model, name, None)
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+            money_field = isinstance(field, DecimalField) and (field.max_digits, field.decimal_places) == MONEY_SHAPE
+            if money_field or (name in MONEY_PROPERTIES and isinstance(attribute, property | cached_property)):
+                label = field.verbose_name if field is not None else name.replace("_", " ")
+                column = f"{name}_as_money"  # a model field's name would be looked up on the model first
+                setattr(self, column, _money_column(name, label, name if field is not None else None))
+                self._money_columns[name] = column
+
+    def get_list_display(self, request):
+        return tuple(self._money_columns.get(name, name) for name in super().get_list_display(request))
 
     index_view_class = SafeExportIndexView  # exports: no spreadsheet formulas (CSV injection)
     edit_view_class = ScopedEditView

@@ -21,6 +21,8 @@ CUSTOM_OBJECT_ARGUMENTS: dict[str, dict[str, str]] = {
     "identity_portal_login_change": {"contact_id": "portal_models.contact"},
     "identity_lockout_clear": {"attempt_id": "axes.accessattempt"},
     "case_role_unassign": {"case_id": "portal_models.case", "assignment_id": "portal_models.caseassignment"},
+    "ticket_attachment_download": {"ticket_pk": "portal_models.ticket", "comment_pk": "portal_models.ticketcomment"},
+    "case_roles_grid_cycle": {"role_id": "portal_models.caserole"},
 }
 MODELADMIN_NAME = re.compile(r"^(?P<app>[a-z_]+?)_(?P<model>[a-z0-9]+)_modeladmin_(?P<action>\w+)$")
 SNIPPET_NAMESPACE = re.compile(r"^wagtailsnippet(?:s|choosers)_(?P<app>portal_[a-z_]+?)_(?P<model>[a-z0-9]+)$")
@@ -122,3 +124,89 @@ FORM_ROUTES = [
     for r in ROUTES
     if (r.kind, r.action) in {("modeladmin", "create"), ("snippet", "add")} or r.name in TENANT_CREATION_VIEWS
 ]
+
+
+# --- Wagtail's own admin URLs of pages, documents and images (marketing's screens) ---------------------------
+
+# Object arguments of Wagtail's page, document and image admin URLs: kwarg -> model label (``pk`` by namespace).
+WAGTAIL_OBJECT_KWARGS: dict[str, str] = {
+    "page_id": "wagtailcore.page",
+    "parent_page_id": "wagtailcore.page",
+    "page_to_move_id": "wagtailcore.page",
+    "destination_id": "wagtailcore.page",
+    "revision_id": "wagtailcore.revision",
+    "document_id": "wagtaildocs.document",
+    "doc_id": "wagtaildocs.document",
+    "image_id": "wagtailimages.image",
+}
+WAGTAIL_PK_BY_NAMESPACE = {
+    "wagtailadmin_pages": "wagtailcore.page",
+    "pages": "wagtailcore.page",  # the admin API
+    "documents": "wagtaildocs.document",
+    "images": "wagtailimages.image",
+    "wagtaildocs_chooser": "wagtaildocs.document",
+    "wagtailimages_chooser": "wagtailimages.image",
+}
+# Arguments that are not objects: a fixed value that the URL accepts.
+WAGTAIL_FIXED_KWARGS = {
+    "content_type_app_name": "portal_pages",
+    "content_type_model_name": "contentpage",
+    "filter_spec": "original",
+    "revision_id_a": "earliest",
+    "revision_id_b": "latest",
+}
+WAGTAIL_NAMESPACES = {"wagtailadmin_pages", "wagtaildocs", "wagtailimages", "wagtaildocs_chooser"} | {
+    "wagtailimages_chooser",
+    "wagtailadmin_api",
+    "simple_translation",
+}
+WAGTAIL_VIEW_NAMES = {"wagtailadmin_explore", "wagtailadmin_explore_results", "wagtailadmin_choose_page_child"}
+
+
+@dataclass(frozen=True)
+class WagtailRoute:
+    name: str
+    route: str
+    arguments: tuple[tuple[str, str], ...]  # (kwarg, model label)
+    fixed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+    def url(self, objects) -> str:
+        kwargs = {kwarg: objects(label).pk for kwarg, label in self.arguments}
+        return reverse(self.name, kwargs={**kwargs, **dict(self.fixed)})
+
+
+def wagtail_object_routes() -> list[WagtailRoute]:
+    """Wagtail's admin URLs of one page, document, image or revision (the page explorer, editor, history,
+    revisions, preview, copy, move, translate; documents and images and their choosers; the admin API)."""
+    routes: dict[str, WagtailRoute] = {}
+    for route, pattern, namespaces in _walk(get_resolver().url_patterns):
+        if not route.startswith("admin/") or not pattern.name:
+            continue
+        if not (set(namespaces) & WAGTAIL_NAMESPACES or pattern.name in WAGTAIL_VIEW_NAMES):
+            continue
+        kwargs = _object_kwargs(pattern)
+        arguments, fixed, unknown = [], [], []
+        for kwarg in kwargs:
+            label = WAGTAIL_OBJECT_KWARGS.get(kwarg)
+            if kwarg == "pk":
+                label = next(
+                    (WAGTAIL_PK_BY_NAMESPACE[n] for n in reversed(namespaces) if n in WAGTAIL_PK_BY_NAMESPACE), None
+                )
+            if label:
+                arguments.append((kwarg, label))
+            elif kwarg in WAGTAIL_FIXED_KWARGS:
+                fixed.append((kwarg, WAGTAIL_FIXED_KWARGS[kwarg]))
+            else:
+                unknown.append(kwarg)
+        if not arguments or unknown:
+            continue  # listings (tested on their own) and workflow URLs (no workflows are used)
+        name = ":".join([*namespaces, pattern.name]) if namespaces else pattern.name
+        routes[name] = WagtailRoute(name, route, tuple(arguments), tuple(fixed))
+    return sorted(routes.values(), key=lambda r: r.name)
+
+
+WAGTAIL_OBJECT_ROUTES = wagtail_object_routes()

@@ -1,14 +1,26 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.documents import get_document_model
 from wagtail.models import Collection
+from wagtail.permissions import policy_registry
 from wagtail.snippets.blocks import SnippetChooserBlock
+
+from ..admin.current import current_admin_user
 
 
 def collection_choices():
+    """The collections a section may show: in the admin, those whose documents the staff user may choose (their
+    tenants' content and product collections, never customers' files); every collection elsewhere."""
+    collections = Collection.objects.filter(depth__gt=1)
+    user = current_admin_user.get()
+    if user is not None:
+        policy = policy_registry.get_by_type(get_document_model())
+        collections = collections.filter(
+            pk__in=policy.collections_user_has_any_permission_for(user, ["choose", "change"]).values("pk")
+        )
     return [("", "---------")] + [
-        (str(c.pk), "— " * max(c.depth - 2, 0) + c.name)
-        for c in Collection.objects.filter(depth__gt=1).order_by("path")
+        (str(c.pk), "— " * max(c.depth - 2, 0) + c.name) for c in collections.order_by("path")
     ]
 
 

@@ -15,6 +15,7 @@ from wagtail.models import Locale, Page
 from portal_models.models import Tenant
 
 from .. import routing_cache
+from ..admin.page_forms import PortalPageForm
 from ..blocks import ContentStreamBlock, LinkBlock
 from ..dashboard.views import preview as dashboard_preview
 from ..localization import LocalizedPortalPageMixin
@@ -55,6 +56,7 @@ class PortalHomePage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Rout
     ]
     template = "theme/portal/dashboard.html"
     exclude_fields_in_copy = ["tenant"]
+    base_form_class = PortalPageForm  # the tenant drop-down and the images: the staff user's tenants' only
 
     content_panels = Page.content_panels + [
         FieldPanel("tenant"),

@@ -7,6 +7,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
+from ..admin.page_forms import PortalPageForm
 from ..blocks import LinkBlock
 from ..identity.views import PortalLoginView
 from ..localization import LocalizedPortalPageMixin
@@ -26,6 +27,7 @@ class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Pag
     subpage_types = []
     max_count_per_parent = 1
     template = "theme/portal/login.html"
+    base_form_class = PortalPageForm  # the image: one of the staff user's tenants'
 
     content_panels = Page.content_panels + [
         FieldPanel("headline"),
