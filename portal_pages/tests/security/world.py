@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from portal_models.models import Payment
 from portal_models.services import billing as billing_services
+from portal_models.services import orders as order_services
 from portal_models.services.cases import case_assign, case_create, case_document_upload, case_note_add
 from portal_models.services.documents import customer_upload_create
 from portal_models.services.identity import set_password_tokens
@@ -36,6 +37,7 @@ from portal_models.tests.factories import (
     TicketFactory,
     make_document,
 )
+from portal_models.tests.order_factories import CatalogueProductFactory
 from portal_pages.models import PortalHomePage
 
 FULL_CASE_ROLE = dict(
@@ -155,6 +157,33 @@ class Holder:
         return start.intent.id
 
     @cached_property
+    def order(self):
+        product = CatalogueProductFactory(tenant=self.tenant)
+        order = order_services.order_submit(
+            account=self.account, user=self.user, lines=[{"product": product, "quantity": 2}], send_email=False
+        )
+        order_services.order_confirm(order=order)
+        return order
+
+    @cached_property
+    def delivery(self):
+        return order_services.delivery_record(
+            order=self.order, quantities={self.order.lines.get().pk: 1}, carrier="UPS", tracking_number="1Z"
+        )
+
+    @cached_property
+    def quote(self):
+        return order_services.quote_request(
+            account=self.account, user=self.user, lines=[{"description": "Crate", "quantity": 1}]
+        )
+
+    @cached_property
+    def credit_memo(self):
+        return billing_services.credit_memo_apply(
+            invoice=self.invoice, number=f"CM-{self.account.pk}", amount=Decimal("1.00"), reason="Goodwill"
+        )
+
+    @cached_property
     def set_password_link(self) -> tuple[str, str]:
         return urlsafe_base64_encode(force_bytes(self.user.pk)), set_password_tokens.make_token(self.user)
 
@@ -172,6 +201,10 @@ PARAM_FACTORIES = {
     ("services", "pk"): lambda h: h.requirement.pk,
     ("documents", "pk"): lambda h: h.upload.pk,
     ("pay", "intent"): lambda h: h.intent,
+    ("orders", "pk"): lambda h: h.order.pk,
+    ("quotes", "pk"): lambda h: h.quote.pk,
+    ("deliveries", "pk"): lambda h: h.delivery.pk,
+    ("credit-memos", "pk"): lambda h: h.credit_memo.pk,
     ("password", "uidb64"): lambda h: h.set_password_link[0],
     ("password", "token"): lambda h: h.set_password_link[1],
 }
