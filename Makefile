@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install check bench serve soak stack
+.PHONY: demo test lint install check bench serve soak stack stack-test
 
 # Development and tests install requirements-dev.txt (production's requirements.txt plus tests and tools).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -56,6 +56,12 @@ serve: install .secret_key
 # servers, PostgreSQL (database `stack`), Redis, moto's S3 server, a django-tasks worker, the scheduler, localstripe.
 stack: install
 	$(PY) stack/run.py
+
+# Scripted checks against that stack on free ports (stack/check.py): sessions across servers, S3, cache
+# coherence, scheduled publishing, a server killed and a rolling restart under load, Redis stopped, a worker
+# killed mid-task; one line per check with its figure. QUICK=1: the short form CI runs.
+stack-test: install
+	$(PY) stack/check.py $(if $(QUICK),--quick)
 
 # Reliability: 50 customers for 2 minutes against gunicorn on a throwaway PostgreSQL cluster, which is
 # restarted under load while signed webhooks record payments (soak/run.py; locust in its own venv).

@@ -16,14 +16,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
-NGINX_PORT, APP_PORTS, S3_PORT, STRIPE_PORT, REDIS_PORT = 8100, (8101, 8102), 8105, 8106, 6379
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PG = os.environ.get("STACK_PG", "postgres://postgres@127.0.0.1:5432")
-URL = f"http://127.0.0.1:{NGINX_PORT}"
+WORKER_ID = "stack-worker-1"
+
+
+@dataclass(frozen=True)
+class Ports:
+    nginx: int = 8100
+    apps: tuple[int, ...] = (8101, 8102)
+    s3: int = 8105
+    stripe: int = 8106
+    redis: int = 6379
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.nginx}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:
@@ -41,24 +61,24 @@ def wait_port(port: int, name: str, deadline: float = 60) -> None:
     raise SystemExit(f"{name} did not listen on 127.0.0.1:{port} within {deadline:.0f} s")
 
 
-def environment(tmp: Path) -> dict:
+def environment(tmp: Path, ports: Ports, database: str) -> dict:
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "stack-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CSRF_TRUSTED_ORIGINS": URL,
+        "CSRF_TRUSTED_ORIGINS": ports.url,
         "SECURE_SSL_REDIRECT": "0",
-        "DATABASE_URL": f"{PG}/stack",
-        "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/3",
-        "APP_SERVERS": str(len(APP_PORTS)),
+        "DATABASE_URL": f"{PG}/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:{ports.redis}/3",
+        "APP_SERVERS": str(len(ports.apps)),
         "GUNICORN_WORKERS": "2",
         "AWS_STORAGE_BUCKET_NAME": "stack",
-        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{S3_PORT}",
+        "AWS_S3_ENDPOINT_URL": f"http://127.0.0.1:{ports.s3}",
         "AWS_S3_REGION_NAME": "us-east-1",
         "AWS_ACCESS_KEY_ID": "stack",
         "AWS_SECRET_ACCESS_KEY": "stack",
-        "STRIPE_API_BASE": f"http://127.0.0.1:{STRIPE_PORT}",
+        "STRIPE_API_BASE": f"http://127.0.0.1:{ports.stripe}",
         "STRIPE_SECRET_KEY": "sk_test_localstripe",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
         "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
@@ -99,9 +119,20 @@ http {{
 
 
 class Stack:
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.env = environment(tmp)
+    """The processes of the topology. ``own_redis``: start a Redis of its own on ``ports.redis`` (the checks
+    stop it), instead of using one that already answers there."""
+
+    def __init__(
+        self,
+        tmp: Path,
+        *,
+        ports: Ports = Ports(),
+        database: str = "stack",
+        own_redis: bool = False,
+        env: dict | None = None,
+    ):
+        self.tmp, self.ports, self.database_name, self.own_redis = tmp, ports, database, own_redis
+        self.env = {**environment(tmp, ports, database), **(env or {})}
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, args: list[str], **kw) -> subprocess.Popen:
@@ -121,22 +152,35 @@ class Stack:
         self.procs[f"app-{port}"] = proc
         return proc
 
-    def database(self) -> None:
+    def database(self, *, fresh: bool = False) -> None:
         import psycopg
 
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'stack'").fetchone():
-                conn.execute("CREATE DATABASE stack")
+            if fresh:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.database_name}" WITH (FORCE)')
+            exists = "SELECT 1 FROM pg_database WHERE datname = %s"
+            if not conn.execute(exists, [self.database_name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{self.database_name}"')
 
-    def up(self) -> None:
-        self.database()
-        if not port_open(REDIS_PORT):
-            self.start("redis", ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", ""])
-            wait_port(REDIS_PORT, "redis")
-        self.start("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(S3_PORT)])
-        self.start("stripe", [str(BIN / "localstripe"), "--port", str(STRIPE_PORT)])
-        wait_port(S3_PORT, "moto S3")
-        wait_port(STRIPE_PORT, "localstripe")
+    def redis(self) -> subprocess.Popen:
+        port = str(self.ports.redis)
+        proc = self.start(
+            "redis", ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        )
+        wait_port(self.ports.redis, "redis")
+        return proc
+
+    def worker(self) -> subprocess.Popen:
+        return self.start("worker", [PY, "manage.py", "run_worker", "--worker-id", WORKER_ID, "--interval", "0.5"])
+
+    def up(self, *, fresh: bool = False) -> None:
+        self.database(fresh=fresh)
+        if self.own_redis or not port_open(self.ports.redis):
+            self.redis()
+        self.start("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(self.ports.s3)])
+        self.start("stripe", [str(BIN / "localstripe"), "--port", str(self.ports.stripe)])
+        wait_port(self.ports.s3, "moto S3")
+        wait_port(self.ports.stripe, "localstripe")
         import boto3
 
         boto3.client(
@@ -148,18 +192,19 @@ class Stack:
         ).create_bucket(Bucket="stack")
         self.manage("migrate", "--noinput", "-v0")
         self.manage("collectstatic", "--noinput", "-v0")
-        self.manage("load_demo_data", "--site-url", URL)
-        for port in APP_PORTS:
+        self.manage("load_demo_data", "--site-url", self.ports.url)
+        for port in self.ports.apps:
             self.app(port)
-        self.start("worker", [PY, "manage.py", "db_worker", "--worker-id", "stack-worker-1"])
+        self.worker()
         self.start("scheduler", [PY, "manage.py", "run_scheduler"])
-        for port in APP_PORTS:
+        for port in self.ports.apps:
             wait_port(port, f"app server {port}")
-        servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in APP_PORTS)
-        (self.tmp / "nginx.conf").write_text(NGINX_CONF.format(tmp=self.tmp, servers=servers, port=NGINX_PORT))
-        self.start("nginx", ["/usr/sbin/nginx", "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf")])
-        wait_port(NGINX_PORT, "nginx")
-        self.manage("localstripe_setup", "--url", f"{URL}/stripe/webhook/")
+        servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in self.ports.apps)
+        config = NGINX_CONF.format(tmp=self.tmp, servers=servers, port=self.ports.nginx)
+        (self.tmp / "nginx.conf").write_text(config)
+        self.start("nginx", [NGINX, "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf")])
+        wait_port(self.ports.nginx, "nginx")
+        self.manage("localstripe_setup", "--url", f"{self.ports.url}/stripe/webhook/")
 
     def down(self) -> None:
         for proc in reversed(list(self.procs.values())):
@@ -180,7 +225,7 @@ def main() -> None:
     stack = Stack(tmp)
     try:
         stack.up()
-        print(f"Stack running at {URL}/  (logs in {tmp}; Ctrl+C to stop)", flush=True)
+        print(f"Stack running at {stack.ports.url}/  (logs in {tmp}; Ctrl+C to stop)", flush=True)
         signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
         reported: set[str] = set()
         while True:  # until Ctrl+C: an app server that dies is reported, nginx sends its requests to the other

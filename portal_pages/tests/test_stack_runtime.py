@@ -136,6 +136,17 @@ class TestRedisStopped:
         cache = self.cache()
         cache.set("k", 1)
         assert cache.get("k", "miss") == "miss" and cache.get_many(["k"]) == {}
+        assert not cache.has_key("k") and not cache.touch("k") and "k" not in cache
+
+    @pytest.mark.django_db
+    def test_a_new_session_is_saved_in_the_database(self, monkeypatch):
+        from django.contrib.sessions.backends import cached_db
+
+        monkeypatch.setattr(cached_db, "caches", {"default": self.cache()})
+        session = cached_db.SessionStore()
+        session["tenant"] = 1
+        session.save()  # the new key's uniqueness is asked of the cache first, then of the database
+        assert cached_db.SessionStore(session.session_key).load() == {"tenant": 1}
 
     def test_rate_limits_fail_closed(self, monkeypatch):
         monkeypatch.setattr(ratelimit, "cache", self.cache())
