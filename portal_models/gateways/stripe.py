@@ -150,7 +150,7 @@ def _describe_sepa_debit(pm: dict) -> dict:
     sepa = pm.get("sepa_debit") or {}
     billing = pm.get("billing_details") or {}
     return {
-        "brand": "sepa_debit",
+        "brand": "",  # a bank account has no card brand (the receipt shows the method and last 4)
         "last4": str(sepa.get("last4") or ""),
         "bank_code": str(sepa.get("bank_code") or ""),
         "country": str(sepa.get("country") or ""),
