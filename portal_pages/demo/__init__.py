@@ -1,8 +1,17 @@
 """Demo data: two branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import billing, cases, documents, identity, staff, tenants, tickets
+from . import bank, billing, cases, documents, identity, staff, tenants, tickets
 
-LOADERS = [tenants.load, identity.load, billing.load, tickets.load, documents.load, cases.load, staff.load]
+LOADERS = [
+    tenants.load,
+    identity.load,
+    billing.load,
+    bank.load,
+    tickets.load,
+    documents.load,
+    cases.load,
+    staff.load,
+]
 
 
 def load(*, site_url: str = tenants.DEFAULT_SITE_URL) -> list[str]:

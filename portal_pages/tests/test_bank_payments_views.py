@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from portal_models.models import InvoiceStatus, Payment, PaymentClaim, PaymentMethod, PromisedCheck
+from portal_models.models import InvoiceStatus, Payment, PaymentClaim, PaymentMethod, PromisedCheck, Tenant, User
 from portal_models.services import billing
 from portal_models.tests.factories import AccountFactory, LoginContactFactory
 from portal_models.tests.localstripe import localstripe, localstripe_url  # noqa: F401
@@ -193,3 +193,19 @@ def test_a_usd_tenant_offers_no_bank_debit(signed_in_client, customer_a):
     assert b"Bank account (direct debit)" not in page.content and b"Business check" not in page.content
     answer = signed_in_client.post("/acme/pay/payment/", bank_post(validate_only="1"))
     assert answer.status_code == 400 and not PaymentClaim.objects.exists()
+
+
+def test_the_demo_eur_tenant_pays_by_bank_account(db, client, localstripe):  # noqa: F811
+    from portal_pages.demo import bank
+
+    bank.load()
+    bank.load()  # idempotent
+    tenant = Tenant.objects.get(slug="alpenwerk")
+    assert (tenant.currency, tenant.bank_debit_enabled, tenant.card_only) == ("EUR", True, False)
+    assert tenant.invoices.count() == 2
+    client.force_login(User.objects.get(email="anna.huber@example.com"))
+    invoices = client.get("/alpenwerk/invoices/")
+    assert invoices.status_code == 200 and "€" in invoices.content.decode()
+    client.get("/alpenwerk/pay/")
+    assert client.post("/alpenwerk/pay/billing/", BILLING).status_code == 302
+    assert b"Bank account (direct debit)" in client.get("/alpenwerk/pay/payment/").content
