@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal_pages.admin.scoping.AdminPageScopeMiddleware",  # staff: admin URLs naming a page of their portals only
     "portal_models.middleware.PrivateResponsesMiddleware",  # Cache-Control: private, no-store when signed in
     "portal_models.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -163,6 +164,8 @@ WAGTAIL_SITE_NAME = "Client Portal"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
+# Documents uploaded in the admin go through the one upload rule (services.documents.check_upload).
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "portal_models.admin.document_forms.PortalDocumentForm"
 # Tenant content in several languages (Wagtail localization; marketing translates pages in the admin).
 # Portal URLs have no language prefix: the active language picks a page's live translation (page.localized).
 WAGTAIL_I18N_ENABLED = True
