@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
@@ -29,9 +29,16 @@ class ProductViewSet(TenantScopedSnippetViewSet):
     model = Product
     icon = "tag"
     menu_label = _("Products")
-    list_display = ["name", "tenant"]
-    search_fields = ["name"]
-    panels = [FieldPanel("tenant"), FieldPanel("name"), FieldPanel("description")]
+    list_display = ["name", "sku", "category", "price", "active", "tenant"]
+    list_filter = ["active", "category"]
+    search_fields = ["name", "sku", "category"]
+    panels = [
+        FieldPanel("tenant"),
+        FieldPanel("name"),
+        FieldPanel("description"),
+        FieldRowPanel([FieldPanel("sku"), FieldPanel("unit"), FieldPanel("price")]),
+        FieldRowPanel([FieldPanel("category"), FieldPanel("active")]),
+    ]  # no image chooser: images are not scoped per tenant in forms (the demo loader sets product images)
 
 
 register_snippet(ProductViewSet)

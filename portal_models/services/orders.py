@@ -39,6 +39,7 @@ from portal_models.models import (
 from portal_models.money import ZERO, quantize
 from portal_models.selectors.billing import billing_contact_emails
 from portal_models.services import billing as billing_services
+from portal_models.services import documents
 from portal_models.services.emails import account_portal_url, send_plain_email
 
 ORDER_SEQUENCE = "order"
@@ -416,6 +417,17 @@ def delivery_update(
 
 
 @transaction.atomic
+def delivery_attach_proof(*, delivery: Delivery, file, by: User | None = None) -> Delivery:
+    """Attach the proof of delivery (a checked upload) as a document of the account's own collection, where the
+    customer's document rule finds it (``access.visible_documents``)."""
+    documents.check_upload(file=file)
+    collection = documents.account_collection(account=delivery.account)
+    title = _("Proof of delivery %(number)s") % {"number": delivery.number}
+    document = documents.document_create(collection=collection, title=title, file=file, user=by)
+    return delivery_update(delivery=delivery, proof_of_delivery=document, by=by)
+
+
+@transaction.atomic
 def invoice_from_order(
     *,
     order: Order,
@@ -634,6 +646,7 @@ def quote_decline(*, quote: Quote, user: User | None, reason: str) -> Quote:
 
 __all__ = [
     "OPEN_ORDER_STATUSES",
+    "delivery_attach_proof",
     "delivery_record",
     "delivery_update",
     "invoice_from_order",

@@ -12,6 +12,8 @@ from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 
 from portal_models.models import (
+    AccountPrice,
+    Branch,
     CaseRole,
     CustomerUpload,
     PortalCollection,
@@ -23,6 +25,7 @@ from portal_models.models import (
     User,
 )
 from portal_models.services import billing
+from portal_models.services import orders as order_services
 from portal_models.services.audit import security_event_record
 from portal_models.services.cases import case_assign, case_create
 from portal_models.services.documents import tenant_collection
@@ -96,6 +99,25 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
     promised.invoices.set([invoice])
     product = ProductFactory(tenant=tenant, name=f"{mark} Product")
     service = ServiceFactory(account=account, product=product)
+    product.sku, product.price = f"{mark}-SKU", Decimal("4.00")
+    product.save()
+    branch = Branch.objects.create(account=account, code=f"{mark}-BR", name=f"{mark} Branch")
+    price = AccountPrice.objects.create(product=product, account=account, price=Decimal("3.00"))
+    order = order_services.order_submit(
+        account=account,
+        user=user,
+        lines=[{"product": product, "quantity": 2}],
+        branch=branch,
+        notes=f"{mark} order notes",
+        send_email=False,
+    )
+    order_services.order_confirm(order=order)
+    delivery = order_services.delivery_record(
+        order=order, quantities={order.lines.get().pk: 1}, tracking_number=f"{mark}-TRK"
+    )
+    quote = order_services.quote_request(
+        account=account, user=user, lines=[{"description": f"{mark} crate", "quantity": 1}], notes=f"{mark} quote notes"
+    )
     requirement = RequirementFactory(service=service)
     upload = CustomerUpload.objects.create(
         account=account,
@@ -137,6 +159,11 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         promised,
         product,
         service,
+        branch,
+        price,
+        order,
+        delivery,
+        quote,
         requirement,
         upload,
         PortalCollection.objects.get(collection=collection),
