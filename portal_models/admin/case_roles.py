@@ -18,7 +18,15 @@ from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from portal_models.models import CasePermission, CaseRole, Grant
-from portal_models.services.cases import ACTION_GRANT, StaleGrant, case_role_cycle_grant, next_grant
+from portal_models.models.case_rights import is_default_target
+from portal_models.selectors.cases import role_right_targets, role_rights
+from portal_models.services.cases import (
+    ACTION_GRANT,
+    StaleGrant,
+    case_role_cycle_grant,
+    case_role_cycle_right,
+    next_grant,
+)
 from portal_models.staff_access import staff_may_change, staff_scope
 
 VIEW_PERMISSION = "portal_models.view_caserole"
@@ -37,19 +45,26 @@ def grid_roles(user):
     return roles.order_by(F("tenant__name").asc(nulls_first=True), "name")
 
 
-def cell(role: CaseRole, permission: str, *, editable: bool) -> dict:
-    value = getattr(role, permission)
-    label = CasePermission(permission).label
+def cell(
+    role: CaseRole, permission: str, *, editable: bool, target: str = "", target_label: str = "", value=None
+) -> dict:
+    """One button of the grid: a permission of ``role`` or, with ``target``, one of its data-level rights."""
+    if value is None:
+        value = getattr(role, permission)
+    label = target_label or CasePermission(permission).label
     aria = _("%(role)s, %(permission)s: %(value)s. Activate to change to %(next)s.") % {
         "role": role.name,
         "permission": label,
         "value": Grant(value).label,
         "next": Grant(next_grant(value)).label,
     }
+    key = f"{permission}-{target.replace(':', '-')}" if target else permission
     return {
+        "testid": f"{'right' if target else 'cell'}-{role.pk}-{key}",
         "aria_label": aria,
         "permission": permission,
         "permission_label": label,
+        "target": target,
         "value": value,
         "value_label": Grant(value).label,
         "shape": SHAPE[value],
@@ -59,18 +74,46 @@ def cell(role: CaseRole, permission: str, *, editable: bool) -> dict:
     }
 
 
+def nested_rows(role: CaseRole, *, editable: bool) -> list[dict]:
+    """The rows under a role ("the pluses"): one per data-level right, its cell in its permission's column."""
+    rights = role_rights(role=role)
+    rows = []
+    for permission, targets in role_right_targets(role=role).items():
+        column = CaseRole.PERMISSIONS.index(permission)
+        for target, label in targets:
+            if is_default_target(target):
+                label = _("%(right)s (follows the permission unless denied)") % {"right": label}
+            rows.append(
+                {
+                    "label": label,
+                    "column": column,
+                    "cell": cell(
+                        role,
+                        permission,
+                        editable=editable,
+                        target=target,
+                        target_label=label,
+                        value=rights.get((permission, target), Grant.NONE),
+                    ),
+                    "key": f"{permission}-{target.replace(':', '-')}",
+                }
+            )
+    return rows
+
+
 def roles_grid(request):
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     can_change = request.user.has_perm(CHANGE_PERMISSION)
     rows = []
-    for role in grid_roles(request.user):
+    for role in grid_roles(request.user).prefetch_related("rights"):
         editable = can_change and staff_may_change(user=request.user, instance=role)
         rows.append(
             {
                 "role": role,
                 "editable": editable,
                 "cells": [cell(role, permission, editable=editable) for permission in CaseRole.PERMISSIONS],
+                "nested": nested_rows(role, editable=editable),
             }
         )
     return TemplateResponse(
@@ -81,6 +124,7 @@ def roles_grid(request):
             "page_title": _("Roles management"),
             "header_icon": "key",
             "permissions": [CasePermission(p) for p in CaseRole.PERMISSIONS],
+            "columns": range(len(CaseRole.PERMISSIONS)),
             "rows": rows,
             "grants": [{"value": g, "label": Grant(g).label, "shape": SHAPE[g]} for g in SHAPE],
         },
@@ -101,34 +145,52 @@ def roles_grid_cycle(request, role_id: int):
             return JsonResponse({"error": _("Only superusers change shared roles.")}, status=403)
         raise PermissionDenied
     permission = request.POST.get("permission", "")
+    target = request.POST.get("target", "")
     shown = request.POST.get("shown") or None
     try:
-        old, new = case_role_cycle_grant(role=role, permission=permission, shown=shown, by=request.user)
+        if target:
+            old, new = case_role_cycle_right(
+                role=role, permission=permission, target=target, shown=shown, by=request.user
+            )
+        else:
+            old, new = case_role_cycle_grant(role=role, permission=permission, shown=shown, by=request.user)
     except ValidationError:
         if wants_json:
-            return JsonResponse({"error": _("Unknown permission.")}, status=400)
-        messages.error(request, _("Unknown permission."))
+            return JsonResponse({"error": _("Unknown permission or right.")}, status=400)
+        messages.error(request, _("Unknown permission or right."))
         return redirect("case_roles_grid")
     except StaleGrant as stale:
         role.refresh_from_db()
+        current = _current_cell(role, permission, target)
         text = _("This cell was changed meanwhile; it now says %(value)s. Click again to change it.") % {
             "value": Grant(stale.current).label
         }
         if wants_json:
-            return JsonResponse({"cell": cell(role, permission, editable=True), "message": text}, status=409)
+            return JsonResponse({"cell": current, "message": text}, status=409)
         messages.warning(request, text)
         return redirect("case_roles_grid")
     role.refresh_from_db()
+    current = _current_cell(role, permission, target)
     text = _("%(role)s · %(permission)s: %(old)s → %(new)s. Saved.") % {
         "role": role.name,
-        "permission": CasePermission(permission).label,
+        "permission": current["permission_label"],
         "old": Grant(old).label,
         "new": Grant(new).label,
     }
     if wants_json:
-        return JsonResponse({"cell": cell(role, permission, editable=True), "message": text})
+        return JsonResponse({"cell": current, "message": text})
     messages.success(request, text)
     return redirect(f"{reverse('case_roles_grid')}#role-{role.pk}")
+
+
+def _current_cell(role: CaseRole, permission: str, target: str) -> dict:
+    if not target:
+        return cell(role, permission, editable=True)
+    label = dict(role_right_targets(role=role).get(permission, [])).get(target, target)
+    if is_default_target(target):
+        label = _("%(right)s (follows the permission unless denied)") % {"right": label}
+    value = role_rights(role=role).get((permission, target), Grant.NONE)
+    return cell(role, permission, editable=True, target=target, target_label=label, value=value)
 
 
 @hooks.register("register_admin_urls")

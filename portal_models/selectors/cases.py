@@ -4,10 +4,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from wagtail.documents import get_document_model
 
-from portal_models.access import combine_grants
-from portal_models.models import Case, CaseAssignment, CaseNote, CasePermission, Invoice, Tenant, User
+from portal_models.case_grants import CaseGrants, combine_grants
+from portal_models.models import (
+    Case,
+    CaseAssignment,
+    CaseNote,
+    CasePermission,
+    CaseRole,
+    Invoice,
+    PortalCollection,
+    Tenant,
+    User,
+)
+from portal_models.models.case_rights import FIXED_TARGETS
 from portal_models.staff_access import staff_scope, tenant_desk_staff
 
 
@@ -50,20 +62,52 @@ def case_selector_groups(*, user: User, tenant: Tenant, account_ids) -> list[tup
     return list(groups.items())
 
 
-def case_documents(*, case: Case) -> QuerySet:
-    """The documents in the case's collection, newest first."""
+def case_documents(*, case: Case, grants: CaseGrants | None = None) -> QuerySet:
+    """The documents of the case, newest first: for staff (``grants`` None) those in its collection; for a member,
+    what their roles reach: the case's own documents, and the tenant's portal collections a role allows."""
     Document = get_document_model()
-    if case.collection_id is None:
+    if grants is None:
+        if case.collection_id is None:
+            return Document.objects.none()
+        return Document.objects.filter(collection_id=case.collection_id).order_by("-created_at", "-pk")
+    if CasePermission.VIEW_DOCUMENTS not in grants:
         return Document.objects.none()
-    return Document.objects.filter(collection_id=case.collection_id).order_by("-created_at", "-pk")
+    condition = Q(pk__in=[])
+    if case.collection_id and grants.reaches(CasePermission.VIEW_DOCUMENTS, "case"):
+        condition |= Q(collection_id=case.collection_id)
+    if ids := grants.collection_ids():
+        tenant_collections = PortalCollection.objects.filter(tenant_id=case.tenant_id, collection_id__in=ids)
+        condition |= Q(collection_id__in=tenant_collections.values("collection_id"))
+    return Document.objects.filter(condition).order_by("-created_at", "-pk")
 
 
-def case_notes(*, case: Case) -> QuerySet[CaseNote]:
-    return case.notes.select_related("author").order_by("created_at", "pk")
+def case_notes(*, case: Case, grants: CaseGrants | None = None) -> QuerySet[CaseNote]:
+    """The notes thread: every note for staff; for a member the shared and/or internal notes their roles reach."""
+    notes = case.notes.select_related("author").order_by("created_at", "pk")
+    if grants is None:
+        return notes
+    shown = Q(pk__in=[])
+    if grants.reaches(CasePermission.VIEW_CASE, "notes:public"):
+        shown |= Q(is_public=True)
+    if grants.reaches(CasePermission.VIEW_CASE, "notes:internal"):
+        shown |= Q(is_public=False)
+    return notes.filter(shown)
 
 
-def case_invoices(*, case: Case) -> QuerySet[Invoice]:
-    return Invoice.objects.visible_to_customers().filter(case=case, account_id=case.account_id)
+def case_invoices(*, case: Case, grants: CaseGrants | None = None) -> QuerySet[Invoice]:
+    """The case's issued invoices: its company's, and (when a role allows it) those of the case billed to the
+    tenant's other companies."""
+    invoices = Invoice.objects.visible_to_customers().filter(case=case, account__tenant_id=case.tenant_id)
+    if grants is None:
+        return invoices.filter(account_id=case.account_id)
+    if CasePermission.VIEW_INVOICES not in grants:
+        return invoices.none()
+    shown = Q(pk__in=[])
+    if grants.reaches(CasePermission.VIEW_INVOICES, "account:case"):
+        shown |= Q(account_id=case.account_id)
+    if grants.reaches(CasePermission.VIEW_INVOICES, "account:others"):
+        shown |= ~Q(account_id=case.account_id)
+    return invoices.filter(shown)
 
 
 def case_assignable_users(*, case: Case) -> QuerySet[User]:
@@ -85,3 +129,30 @@ def case_assignments(*, case: Case) -> QuerySet[CaseAssignment]:
 def staff_cases(*, user: User) -> QuerySet[Case]:
     """The cases a staff user manages in the admin: those of the tenants they are staff of."""
     return staff_scope(user=user, queryset=Case.objects.select_related("account", "tenant"))
+
+
+def role_right_targets(*, role: CaseRole) -> dict[str, list[tuple[str, str]]]:
+    """The data-level rights a role can hold, by permission: (target, label). Documents: the case's own and, for a
+    tenant's role, each of that tenant's portal document collections."""
+    targets = {permission: list(choices) for permission, choices in FIXED_TARGETS.items()}
+    if role.tenant_id:
+        collections = (
+            PortalCollection.objects.filter(tenant_id=role.tenant_id)
+            .select_related("collection", "product", "account")
+            .order_by("collection__path")
+        )
+        for scope in collections:
+            audience = scope.product or scope.account or _("everyone")
+            targets[CasePermission.VIEW_DOCUMENTS].append(
+                (
+                    f"collection:{scope.collection_id}",
+                    _("Documents: %(collection)s (%(audience)s)")
+                    % {"collection": scope.collection.name, "audience": audience},
+                )
+            )
+    return targets
+
+
+def role_rights(*, role: CaseRole) -> dict[tuple[str, str], str]:
+    """The role's data-level cells: (permission, target) -> grant (a missing cell is not granted)."""
+    return {(r.permission, r.target): r.grant for r in role.rights.all()}

@@ -15,8 +15,18 @@ from wagtail.log_actions import log
 from wagtail.models import Collection
 
 from portal_models import caching
-from portal_models.models import Account, Case, CaseAssignment, CaseNote, CaseRole, CaseStatus, Grant, User
-from portal_models.selectors.cases import case_assignable_users
+from portal_models.models import (
+    Account,
+    Case,
+    CaseAssignment,
+    CaseNote,
+    CaseRole,
+    CaseRoleRight,
+    CaseStatus,
+    Grant,
+    User,
+)
+from portal_models.selectors.cases import case_assignable_users, role_right_targets
 from portal_models.storage import storage_guard
 from portal_models.uploads import TEXT_EXTENSIONS, content_matches
 
@@ -137,13 +147,13 @@ def case_unassign(*, case: Case, assignment_id: int) -> None:
         raise ValidationError(_("This assignment no longer exists."))
 
 
-def case_note_add(*, case: Case, author: User, body: str) -> CaseNote:
+def case_note_add(*, case: Case, author: User, body: str, is_public: bool = True) -> CaseNote:
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a note first.")})
     if len(body) > NOTE_MAX_LENGTH:
         raise ValidationError({"body": _("Keep notes under %(n)d characters.") % {"n": NOTE_MAX_LENGTH}})
-    return CaseNote.objects.create(case=case, author=author, body=body)
+    return CaseNote.objects.create(case=case, author=author, body=body, is_public=is_public)
 
 
 def sanitize_filename(name: str) -> str:
@@ -232,6 +242,32 @@ def case_role_cycle_grant(*, role: CaseRole, permission: str, shown: str | None,
         action=ACTION_GRANT,
         user=by,
         data={"permission": permission, "old": old, "new": new},
+    )
+    caching.bump_accounts(*role.assignments.values_list("case__account_id", flat=True).distinct())
+    return old, new
+
+
+@transaction.atomic
+def case_role_cycle_right(
+    *, role: CaseRole, permission: str, target: str, shown: str | None, by: User
+) -> tuple[str, str]:
+    """Move one data-level cell of ``role`` (``target`` under ``permission``) to its next value, with a history
+    entry; like :func:`case_role_cycle_grant` (``StaleGrant`` when the screen showed another value)."""
+    role = CaseRole.objects.select_for_update().get(pk=role.pk)
+    allowed = {t for t, _label in role_right_targets(role=role).get(permission, [])}
+    if target not in allowed:
+        raise ValidationError({"target": _("This right does not exist for this role.")})
+    right = CaseRoleRight.objects.filter(role=role, permission=permission, target=target).first()
+    old = right.grant if right else Grant.NONE
+    if shown is not None and shown != old:
+        raise StaleGrant(old)
+    new = next_grant(old)
+    CaseRoleRight.objects.update_or_create(role=role, permission=permission, target=target, defaults={"grant": new})
+    log(
+        instance=role,
+        action=ACTION_GRANT,
+        user=by,
+        data={"permission": permission, "target": target, "old": old, "new": new},
     )
     caching.bump_accounts(*role.assignments.values_list("case__account_id", flat=True).distinct())
     return old, new

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from portal_models.models import CaseRole, Grant, StaffRole
+from portal_models.models import CaseRole, CaseRoleRight, Grant, StaffRole
 from portal_models.services.cases import ACTION_GRANT, next_grant
 
 from .factories import UserFactory, default_case_roles
@@ -145,3 +145,37 @@ def test_customers_and_marketing_cannot_use_it(world):
         client = signed_in(user)
         assert client.get(GRID).status_code in (302, 403)
         assert cycle(client, a.role, "view_case").status_code in (302, 403)
+
+
+def test_nested_rights_cycle_with_history_and_only_the_tenants_collections(world):
+    a, b = world
+    client = signed_in(a.support)
+    html = client.get(GRID).content.decode()
+    own_collection = a.objects["wagtailcore.collection"]
+    other_collection = b.objects["wagtailcore.collection"]
+    assert f'data-testid="right-{a.role.pk}-view_documents-collection-{own_collection.pk}"' in html
+    assert f"collection-{other_collection.pk}" not in html
+    assert f'data-testid="right-{a.role.pk}-view_case-notes-internal"' in html
+
+    url = reverse("case_roles_grid_cycle", args=[a.role.pk])
+    headers = {"HTTP_ACCEPT": "application/json"}
+    target = f"collection:{own_collection.pk}"
+    response = client.post(url, {"permission": "view_documents", "target": target, "shown": "none"}, **headers)
+    assert response.status_code == 200 and response.json()["cell"]["value"] == "deny"  # none → deny → allow
+    response = client.post(url, {"permission": "view_documents", "target": target, "shown": "deny"}, **headers)
+    assert response.json()["cell"]["value"] == "allow"
+    assert CaseRoleRight.objects.get(role=a.role, permission="view_documents", target=target).grant == "allow"
+    entries = ModelLogEntry.objects.filter(action=ACTION_GRANT, object_id=str(a.role.pk)).order_by("pk")
+    assert [e.data for e in entries] == [
+        {"permission": "view_documents", "target": target, "old": "none", "new": "deny"},
+        {"permission": "view_documents", "target": target, "old": "deny", "new": "allow"},
+    ]
+    # stale, another tenant's collection, a target of another permission: refused, nothing changes
+    stale = client.post(url, {"permission": "view_documents", "target": target, "shown": "none"}, **headers)
+    assert stale.status_code == 409
+    for permission, bad in (
+        ("view_documents", f"collection:{other_collection.pk}"),
+        ("view_invoices", "notes:internal"),
+    ):
+        assert client.post(url, {"permission": permission, "target": bad}, **headers).status_code == 400
+    assert CaseRoleRight.objects.filter(role=a.role).count() == 1

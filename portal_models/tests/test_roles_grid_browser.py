@@ -92,6 +92,29 @@ def test_grid_cycles_by_click_and_keyboard_and_persists(live_server, browser, gr
     expect(page.get_by_test_id(f"cell-{role.pk}-view_documents")).to_have_attribute("data-value", "none")
     expect(page.get_by_test_id(f"cell-{role.pk}-view_invoices")).to_contain_text("Deny")
 
+    # the pluses: the role's data-level rights fold under a button; expanded, each cycles the same way
+    internal = page.get_by_test_id(f"right-{role.pk}-view_case-notes-internal")
+    expect(internal).to_be_hidden()
+    expand = page.get_by_test_id(f"expand-{role.pk}")
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    expand.focus()
+    page.keyboard.press("Enter")
+    expect(expand).to_have_attribute("aria-expanded", "true")
+    expect(internal).to_be_visible()
+    expect(internal).to_have_accessible_name(
+        "Paralegal, Notes: internal notes: Not granted. Activate to change to Deny."
+    )
+    internal.click()
+    expect(internal).to_have_attribute("data-value", "deny")
+    internal.focus()
+    page.keyboard.press("Enter")
+    expect(internal).to_have_attribute("data-value", "allow")
+    assert role.rights.get(permission="view_case", target="notes:internal").grant == Grant.ALLOW
+    screenshot(page, "roles-grid-expanded")
+    page.reload()
+    page.get_by_test_id(f"expand-{role.pk}").click()
+    expect(page.get_by_test_id(f"right-{role.pk}-view_case-notes-internal")).to_have_attribute("data-value", "allow")
+
     # shared roles: shown, not buttons
     shared = CaseRole.objects.get(tenant=None, name="Client")
     shared_cell = page.get_by_test_id(f"cell-{shared.pk}-view_case")

@@ -12,6 +12,15 @@ class CaseNoteForm(forms.Form):
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Write a message to the case team…")}),
     )
+    internal = forms.BooleanField(
+        label=_("Internal note (only roles allowed internal notes see it)"),
+        required=False,
+    )
+
+    def __init__(self, *args, internal_allowed: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not internal_allowed:  # the choice is offered only to who may read internal notes
+            del self.fields["internal"]
 
 
 class CaseDocumentForm(forms.Form):

@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from portal_models import access
+from portal_models.downloads import file_download
 from portal_models.models import CasePermission
 from portal_models.selectors.cases import case_documents, case_invoices, case_notes, cases_for
 from portal_models.services import cases as case_services
@@ -26,18 +27,22 @@ def cases(page, request, portal):
     return render_screen(page, request, "theme/portal/cases/index.html", {"entries": entries})
 
 
+def _internal_notes(permissions) -> bool:
+    return permissions.reaches(CasePermission.VIEW_CASE, "notes:internal")
+
+
 def _render_case(page, request, portal, case, permissions, *, note_form=None, document_form=None, status=200):
     context = {
         "case": case,
         "can": {permission: permission in permissions for permission in CasePermission.values},
-        "note_form": note_form or CaseNoteForm(),
+        "note_form": note_form or CaseNoteForm(internal_allowed=_internal_notes(permissions)),
         "document_form": document_form or CaseDocumentForm(),
     }
     if CasePermission.VIEW_DOCUMENTS in permissions:
-        context["documents"] = case_documents(case=case)
+        context["documents"] = case_documents(case=case, grants=permissions)
     if CasePermission.VIEW_INVOICES in permissions:
-        context["invoices"] = case_invoices(case=case)
-    context["notes"] = case_notes(case=case)
+        context["invoices"] = case_invoices(case=case, grants=permissions)
+    context["notes"] = case_notes(case=case, grants=permissions)
     return render_screen(page, request, "theme/portal/cases/detail.html", context, status=status)
 
 
@@ -52,10 +57,15 @@ def case_note_add(page, request, portal, pk):
     case, permissions = access.get_case_or_404(portal, pk, CasePermission.POST_NOTES)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = CaseNoteForm(request.POST)
+    form = CaseNoteForm(request.POST, internal_allowed=_internal_notes(permissions))
     if form.is_valid():
         try:
-            case_services.case_note_add(case=case, author=portal.user, body=form.cleaned_data["body"])
+            case_services.case_note_add(
+                case=case,
+                author=portal.user,
+                body=form.cleaned_data["body"],
+                is_public=not form.cleaned_data.get("internal"),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -85,12 +95,9 @@ def case_document_upload(page, request, portal, pk):
 
 @customer_screen(name="case_document", nav="cases")
 def case_document(page, request, portal, pk, doc_id):
-    case, _permissions = access.get_case_or_404(portal, pk, CasePermission.VIEW_DOCUMENTS)
-    document = case_documents(case=case).filter(pk=doc_id).first()
+    case, permissions = access.get_case_or_404(portal, pk, CasePermission.VIEW_DOCUMENTS)
+    document = case_documents(case=case, grants=permissions).filter(pk=doc_id).first()
     if document is None:
         raise Http404("Not found.")
     filename = f"{slugify(document.title) or 'document'}.{document.file_extension}".rstrip(".")
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_download(document.file, filename=filename, content_type=document.content_type)

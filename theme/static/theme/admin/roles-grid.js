@@ -16,6 +16,25 @@
     button.setAttribute("aria-label", cell.aria_label);
   }
 
+  // "The pluses": without JavaScript every data-level row is shown; with it, each role's rows fold under a button.
+  function setExpanded(button, open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    button.querySelector("[data-expand-shape]").textContent = open ? "\u2212" : "+";
+    var text = button.querySelector("[data-expand-text]");
+    text.textContent = open ? text.dataset.less : text.dataset.more;
+    button.getAttribute("aria-controls").trim().split(/\s+/).forEach(function (id) {
+      var row = document.getElementById(id);
+      if (row) row.hidden = !open;
+    });
+  }
+  document.querySelectorAll("[data-grid-expand]").forEach(function (button) {
+    button.hidden = false;
+    setExpanded(button, false);
+    button.addEventListener("click", function () {
+      setExpanded(button, button.getAttribute("aria-expanded") !== "true");
+    });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("[data-grant-form]");
     if (!form || !window.fetch) return;
