@@ -48,6 +48,19 @@ TENANTS = [
         "accounts": [("NW-500", "Harbor Bakery LLC", "Portland", "OR")],
         "customers": [("maria.lopez@example.com", "Maria", "Lopez", ["NW-500"])],
     },
+    {
+        # seed 002: a distributor whose customers place orders with the Order Pad (demo/orders.py)
+        "slug": "summit",
+        "name": "Summit Supply Co.",
+        "support_email": "orders@summit.example.com",
+        "primary": "#1e3a8a",
+        "accent": "#0891b2",
+        "headline": "Summit Supply customer portal",
+        "intro": "<p>Pay bills, view your account history, follow deliveries and place orders with the Order Pad.</p>",
+        "welcome": "Welcome to Summit Supply. Place an order, request a quote or follow your deliveries.",
+        "accounts": [("SS-2001", "Riverside Builders", "Denver", "CO")],
+        "customers": [("lee.chen@example.com", "Lee", "Chen", ["SS-2001"])],
+    },
 ]
 
 
