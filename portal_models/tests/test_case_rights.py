@@ -22,6 +22,7 @@ from .factories import (
     LoginContactFactory,
     ProductFactory,
     TenantFactory,
+    default_case_roles,
     seed_invoice,
 )
 
@@ -172,3 +173,32 @@ class TestCasePage:
         second.save()
         docs, _invoices, _notes = self.seen(world)
         assert docs == set()
+
+
+@pytest.mark.django_db
+def test_internal_notes_through_the_case_page(signed_in_client, customer_a):
+    """A member whose roles reach internal notes is offered to post one; a member without sees neither the choice
+    nor the note, and a forged "internal" from them posts a shared note."""
+    default_case_roles()
+    tenant = customer_a.account.tenant
+    case = case_create(account=customer_a.account, number="C-9", title="Audit")
+    role = CaseRoleFactory(tenant=tenant, name="Member", view_case="allow", post_notes="allow")
+    case_assign(case=case, users=[customer_a.user], role=role)
+    page = f"/acme/cases/{case.pk}/"
+    assert 'name="internal"' not in signed_in_client.get(page).content.decode()
+    signed_in_client.post(f"{page}notes/", {"body": "Forged", "internal": "on"})
+    assert CaseNote.objects.get(body="Forged").is_public is True
+
+    CaseRoleRight.objects.create(role=role, permission="view_case", target="notes:internal", grant="allow")
+    assert 'name="internal"' in signed_in_client.get(page).content.decode()
+    response = signed_in_client.post(f"{page}notes/", {"body": "Only the team", "internal": "on"})
+    assert response.status_code == 302
+    assert CaseNote.objects.get(body="Only the team").is_public is False
+    html = signed_in_client.get(page).content.decode()
+    assert "Only the team" in html and 'data-testid="internal-note"' in html
+
+    other = CaseRoleFactory(tenant=tenant, name="No internal", view_case="allow")
+    case_assign(case=case, users=[customer_a.user], role=other)
+    CaseRoleRight.objects.create(role=other, permission="view_case", target="notes:internal", grant="deny")
+    html = signed_in_client.get(page).content.decode()
+    assert "Only the team" not in html and "Forged" in html and 'name="internal"' not in html
