@@ -77,7 +77,8 @@ class Client:
             headers.setdefault("Origin", f"https://{self.host}")
             headers.setdefault("Referer", f"https://{self.host}{path}")
         url = f"http://127.0.0.1:{port or self.ports.nginx}{path}"
-        response = self.session.request(method, url, headers=headers, allow_redirects=False, timeout=20, **kw)
+        # a generous timeout: a request that waits for a restarting server is slow, not lost (nginx retries it)
+        response = self.session.request(method, url, headers=headers, allow_redirects=False, timeout=90, **kw)
         for cookie in self.session.cookies:
             cookie.secure = False
         return response
@@ -117,6 +118,7 @@ class Load:
         self.ports, self.users, self.paths = ports, users, paths
         self.results: Counter = Counter()
         self.failures: list[str] = []
+        self.slowest = 0.0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -128,7 +130,9 @@ class Load:
         while not self._stop.is_set():
             path = random.choice(self.paths)  # noqa: S311
             try:
+                started = time.monotonic()
                 response = client.get(path)
+                self.slowest = max(self.slowest, time.monotonic() - started)
                 ok = response.status_code == 200
                 self.results["ok" if ok else f"HTTP {response.status_code}"] += 1
                 if not ok:
@@ -361,7 +365,8 @@ class Checks:
         wait_port(a, f"app server {a}")
         ok = load.errors == 0 and counts == [1] * n
         return ok, (
-            f":{a} killed: {load.errors} of {load.total} page requests failed; {n} webhooks, {retried} delivered again,"
+            f":{a} killed: {load.errors} of {load.total} page requests failed (slowest {load.slowest:.1f} s); "
+            f"{n} webhooks, {retried} delivered again,"
             f" payments recorded {sum(counts)}/{n} (each once: {counts == [1] * n})"
         )
 
@@ -379,7 +384,10 @@ class Checks:
                 )
             floor = load.total + (40 if self.quick else 200)
             wait_until("requests after the restart", lambda: load.total >= floor, 60)
-        return load.errors == 0, f"{load.errors} errors in {load.total} requests while both app servers restarted"
+        return load.errors == 0, (
+            f"{load.errors} errors in {load.total} requests while both app servers restarted (slowest answer "
+            f"{load.slowest:.1f} s){': ' + ', '.join(load.failures[:5]) if load.failures else ''}"
+        )
 
     def redis(self):
         from captcha.models import CaptchaStore

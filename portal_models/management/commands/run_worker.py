@@ -16,9 +16,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--worker-id", required=True, help="This slot's id, the same after every restart.")
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls of an empty queue.")
+        parser.add_argument("--batch", action="store_true", help="Exit once the queue is empty.")
 
-    def handle(self, *args, worker_id: str, interval: float, **options):
+    def handle(self, *args, worker_id: str, interval: float, batch: bool, **options):
         requeued = tasks_requeue_interrupted(worker_id=worker_id)
         if requeued:
             self.stdout.write(f"requeued {len(requeued)} interrupted task(s): {', '.join(requeued)}")
-        call_command("db_worker", worker_id=worker_id, interval=interval, verbosity=options["verbosity"])
+        call_command(
+            "db_worker",
+            worker_id=worker_id,
+            interval=interval,
+            batch=batch,
+            startup_delay=False,
+            verbosity=options["verbosity"],
+        )
