@@ -43,7 +43,7 @@
     var body = new FormData(form);
     body.set("validate_only", "1");
     clearFieldErrors(form);
-    fetch(form.action || window.location.href, {method: "POST", body: body, credentials: "same-origin",
+    fetch(form.getAttribute("action") || window.location.href, {method: "POST", body: body, credentials: "same-origin",
                                                  headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (data) {
