@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 
 from portal_models import access
 
+from ..modules import is_on
 from ..screen import base_context, customer_screen, render_screen
 from .widgets import dashboard_widgets
 
@@ -24,7 +25,10 @@ def dashboard(page, request, portal):
         page,
         request,
         TEMPLATE,
-        lambda: {"widgets": dashboard_widgets(home=page, request=request, portal=portal)},
+        lambda: {
+            "widgets": dashboard_widgets(home=page, request=request, portal=portal),
+            "tickets_on": is_on(page, "tickets"),
+        },
         cache_page=True,
     )
 

@@ -1,7 +1,8 @@
 """The dashboard's widgets, in one registry: each names its template and the selector that gives its data.
 
-The dashboard shows them in this order; a widget's data is read only when its template is rendered (not when the
-cached widgets are served).
+The default dashboard shows :data:`WIDGETS` in this order; marketing may instead place :data:`PLACEABLE_WIDGETS`
+and quick links in the portal home's "Dashboard" StreamField; a widget's data is read only when its template is
+rendered (not when the cached widgets are served).
 """
 
 from collections.abc import Callable
@@ -9,12 +10,15 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal_models import access, caching
 from portal_models.access import PortalContext
 from portal_models.selectors import billing as billing_selectors
 from portal_models.selectors import orders as order_selectors
 from portal_models.selectors.documents import missing_requirements, recent_documents
+
+from ..modules import is_on
 
 
 def billing_summary(*, home, request, portal: PortalContext) -> dict:
@@ -61,26 +65,84 @@ class Widget:
     name: str
     template: str
     selector: Callable[..., dict]
+    module: str | None = None  # the module (modules.py) whose widget it is: not shown when the portal is without it
 
 
 WIDGETS = (
-    Widget("billing", "theme/portal/billing/_dashboard_widgets.html", billing_summary),
-    Widget("orders", "theme/portal/orders/_dashboard_widgets.html", orders_summary),
-    Widget("documents", "theme/portal/documents/_dashboard_widgets.html", documents_summary),
+    Widget("billing", "theme/portal/billing/_dashboard_widgets.html", billing_summary, "billing"),
+    Widget("orders", "theme/portal/orders/_dashboard_widgets.html", orders_summary, "orders"),
+    Widget("documents", "theme/portal/documents/_dashboard_widgets.html", documents_summary, "documents"),
 )
 
 
-class ShownWidget:
-    """One widget on one request's dashboard: ``template``, and ``data`` (its selector's result, read when used)."""
+# The widgets marketing places on a portal's dashboard (the portal home's "Dashboard" StreamField, blocks.dashboard),
+# keyed by the name a block stores; each renders through its module's selector, access rules and caching.
+PLACEABLE_WIDGETS = {
+    widget.name: (widget, label)
+    for widget, label in (
+        (
+            Widget("balance", "theme/portal/billing/_dashboard_balance.html", billing_summary, "billing"),
+            _("Balance and pay"),
+        ),
+        (
+            Widget("invoices", "theme/portal/billing/_dashboard_invoices.html", billing_summary, "billing"),
+            _("Overdue and upcoming invoices"),
+        ),
+        (
+            Widget("payments", "theme/portal/billing/_dashboard_payments.html", billing_summary, "payments"),
+            _("Recent payments"),
+        ),
+        (WIDGETS[1], _("Orders, deliveries and credit memos at a glance")),
+        (WIDGETS[2], _("Recent documents and missing service files")),
+    )
+}
+QUICK_LINKS_TEMPLATE = "theme/portal/dashboard/_quick_links.html"
 
-    def __init__(self, widget: Widget, *, home, request, portal: PortalContext):
+
+def placeable_choices() -> list[tuple[str, str]]:
+    return [(name, label) for name, (_widget, label) in PLACEABLE_WIDGETS.items()]
+
+
+class ShownWidget:
+    """One widget on one request's dashboard: ``template``, ``options`` (a placed block's title and rows) and
+    ``data`` (its selector's result, read when used)."""
+
+    def __init__(self, widget: Widget, *, home, request, portal: PortalContext, options: dict | None = None):
         self.widget, self.home, self.request, self.portal = widget, home, request, portal
         self.name, self.template = widget.name, widget.template
+        self.options = {"title": "", "rows": None, "rows_slice": "", **(options or {})}
 
     @cached_property
     def data(self) -> dict:
         return self.widget.selector(home=self.home, request=self.request, portal=self.portal)
 
 
+def _no_data(**kwargs) -> dict:
+    return {}
+
+
 def dashboard_widgets(*, home, request, portal: PortalContext) -> list[ShownWidget]:
-    return [ShownWidget(widget, home=home, request=request, portal=portal) for widget in WIDGETS]
+    """The widgets of ``home``'s dashboard in their order: the blocks marketing placed (``home.dashboard``), else
+    the default layout; a widget of a module the portal does not offer is left out."""
+    layout = list(getattr(home, "dashboard", None) or [])
+    if not layout:
+        return [
+            ShownWidget(widget, home=home, request=request, portal=portal)
+            for widget in WIDGETS
+            if is_on(home, widget.module)
+        ]
+    shown = []
+    for block in layout:
+        value = block.value
+        if block.block_type == "quick_links":
+            widget = Widget("quick_links", QUICK_LINKS_TEMPLATE, _no_data)
+            options = {"title": value.get("title"), "links": value.get("links")}
+        else:
+            placed = PLACEABLE_WIDGETS.get(value.get("widget"))
+            if placed is None or not is_on(home, placed[0].module):
+                continue
+            widget = placed[0]
+            rows = value.get("rows")
+            options = {"title": value.get("title"), "rows": rows, "rows_slice": f":{rows}" if rows else ""}
+        shown.append(ShownWidget(widget, home=home, request=request, portal=portal, options=options))
+    return shown

@@ -17,10 +17,14 @@ from portal_models.models import Tenant
 from .. import routing_cache
 from ..admin.page_forms import PortalPageForm
 from ..blocks import ContentStreamBlock, LinkBlock
+from ..blocks.dashboard import DashboardStreamBlock, NavigationStreamBlock
 from ..dashboard.views import preview as dashboard_preview
 from ..localization import LocalizedPortalPageMixin
+from ..modules import gate_urlpatterns
 from ..routing_cache import CachedViewRestrictionsMixin
 from ..urls import urlpatterns
+
+CUSTOMER_SCREENS = gate_urlpatterns(urlpatterns)
 
 BRAND_COLOUR_HELP = _(
     "A colour like #1d4ed8. Text on it and links in it must reach WCAG AA contrast (4.5:1); "
@@ -46,6 +50,11 @@ class PortalHomePage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Rout
     website_url = models.URLField(blank=True)
     support_phone = models.CharField(max_length=40, blank=True)
     footer_links = StreamField([("link", LinkBlock())], blank=True)
+    # The customer features this portal does not offer (modules.MODULES keys); a new module is on everywhere.
+    modules_off = models.JSONField(_("features not offered"), default=list, blank=True)
+    # Empty: the default tabs and dashboard. Translations of the page carry their own labels and links.
+    navigation = StreamField(NavigationStreamBlock(), blank=True, verbose_name=_("navigation"))
+    dashboard = StreamField(DashboardStreamBlock(), blank=True, verbose_name=_("dashboard"))
 
     parent_page_types = ["portal_pages.PortalRootPage", "wagtailcore.Page"]
     subpage_types = [
@@ -77,9 +86,33 @@ class PortalHomePage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Rout
             heading=_("Links to the tenant"),
         ),
     ]
+    portal_panels = [
+        FieldPanel(
+            "modules_off",
+            heading=_("Customer features offered"),
+            help_text=_(
+                "Untick a feature to take it out of this portal: its tabs, dashboard widgets and screens disappear "
+                "(its addresses answer “not found”) once the page is published."
+            ),
+        ),
+    ]
+    portal_panels += [
+        FieldPanel(
+            "navigation",
+            help_text=_(
+                "The tabs in their order, with your names, and extra links to content pages or outside addresses. "
+                "Leave empty for the usual tabs. Translate the page to name them in another language."
+            ),
+        ),
+        FieldPanel(
+            "dashboard",
+            help_text=_("The home screen's widgets in their order, and quick links. Leave empty for the usual ones."),
+        ),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Content")),
+            ObjectList(portal_panels, heading=_("Portal")),
             ObjectList(branding_panels, heading=_("Branding")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
             ObjectList(Page.settings_panels, heading=_("Settings")),
@@ -111,8 +144,8 @@ class PortalHomePage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Rout
     @classmethod
     def get_subpage_urls(cls):
         """The customer screens, feature by feature (:mod:`portal_pages.urls`); Wagtail binds the page as each
-        view's first argument."""
-        return tuple(urlpatterns)
+        view's first argument), each module's screens gated by the portal's choice of modules (modules.py)."""
+        return CUSTOMER_SCREENS
 
     def _child(self, model_name: str):
         return apps.get_model("portal_pages", model_name).objects.child_of(self).live().first()
