@@ -114,3 +114,106 @@ def test_every_screen_fits_320_390_and_1366_in_light_and_dark(live_server, brows
                     screenshot(page, f"phone-320-{theme}-{_slug(name)}")
             context.close()
     assert not found, "\n".join(found)
+
+
+# --- focus ring contrast, menus, the company switcher -----------------------------------------------------------
+
+FOCUS_CONTRAST = """() => {
+  const rgb = c => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1};
+  };
+  const lum = ({r, g, b}) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const el = document.activeElement;
+  const cs = getComputedStyle(el);
+  let bg = null;  // the colour behind the ring: the first opaque background from the element's parent up
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const c = rgb(getComputedStyle(p).backgroundColor);
+    if (c.a > 0.5) { bg = c; break; }
+  }
+  bg = bg || {r: 255, g: 255, b: 255};
+  const ring = rgb(cs.outlineColor);
+  const [hi, lo] = [lum(ring), lum(bg)].sort((a, b) => b - a);
+  return {cls: el.className, text: (el.textContent || '').trim().slice(0, 30), style: cs.outlineStyle,
+          width: parseFloat(cs.outlineWidth), ratio: (hi + 0.05) / (lo + 0.05)};
+}"""
+
+
+def _tab_until(page, selector: str, limit: int = 60) -> dict:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return page.evaluate(FOCUS_CONTRAST)
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_focus_ring_contrast_menus_and_switcher(live_server, browser, portal_a, screenshot, theme):
+    data = a11y.build_tenant(portal_a)
+    user = data.contact.user
+    user.theme = theme
+    user.save(update_fields=["theme"])
+    second = AccountFactory(tenant=portal_a.tenant, name="Zenith Power")
+    ContactFactory(account=second, user=user, email=user.email, can_login=True, is_main=False)
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    context.add_cookies(a11y.session_cookie(live_server, user))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    home = data.home
+    page.goto(live_server.url + home.url + home.reverse_subpage("invoices"))
+
+    for selector in (".user-menu:not(.case-menu) > summary", ".tabs .tab", "main .btn"):
+        ring = _tab_until(page, selector)
+        assert ring["style"] != "none" and ring["width"] >= 2, ring
+        assert ring["ratio"] >= 3, f"focus ring of {selector} ({theme}): {ring}"
+    page.keyboard.press("Tab")
+    screenshot(page, f"focus-ring-{theme}")
+
+    # arrowing through the company choices changes nothing until the Switch button
+    page.evaluate("window.stillHere = true")
+    switch = page.locator("#account-switch")
+    switch.focus()
+    page.keyboard.press("ArrowDown")
+    page.locator(".user-menu:not(.case-menu) > summary").click()
+    panel = page.locator(".user-menu:not(.case-menu) .user-menu__panel")
+    panel.wait_for(state="visible")
+    assert page.evaluate("window.stillHere === true"), "choosing a company reloaded the page"
+    # Escape closes the user menu and gives the focus back to its button
+    page.keyboard.press("Escape")
+    panel.wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.matches('.user-menu > summary')")
+    switch.select_option(label="Zenith Power")
+    with page.expect_navigation():
+        page.get_by_test_id("account-switch-submit").click()
+    assert "zenith power" in page.locator(".page-head").inner_text().lower()
+    context.close()
+
+
+# --- print ------------------------------------------------------------------------------------------------------
+
+
+def test_printed_invoice_looks_like_the_pdf(live_server, browser, portal_a, screenshot):
+    data = a11y.build_tenant(portal_a)
+    user = data.contact.user
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # printed from a phone: still a table
+    context.add_cookies(a11y.session_cookie(live_server, user))
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    home = data.home
+    page.goto(live_server.url + home.url + home.reverse_subpage("invoice", kwargs={"pk": data.invoice.pk}))
+    page.emulate_media(media="print")
+    head = page.locator(".print-head")
+    assert head.is_visible() and portal_a.tenant.name in head.inner_text()
+    assert page.locator(".topbar").is_hidden() and page.locator(".tabs").is_hidden()
+    lines = page.locator("main table").first
+    assert lines.evaluate("t => getComputedStyle(t.querySelector('thead')).display") == "table-header-group"
+    assert lines.evaluate("t => getComputedStyle(t.querySelector('tbody tr')).display") == "table-row"
+    assert data.invoice.account.name in page.locator("main").inner_text()  # the bill-to
+    page.set_viewport_size({"width": 816, "height": 1056})
+    screenshot(page, "print-invoice")
+    pdf = page.pdf(format="Letter")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "a short invoice prints on one page"
+    context.close()
