@@ -33,6 +33,7 @@ class User(AbstractUser):
     """A person who signs in: a customer contact, a staff member, or both. Email is the login."""
 
     class Theme(models.TextChoices):
+        AUTO = "auto", _("Same as the device")  # until the user chooses: the system's light or dark preference
         LIGHT = "light", _("Light")
         DARK = "dark", _("Dark")
 
@@ -42,7 +43,7 @@ class User(AbstractUser):
         default=False, help_text=_("The user has a temporary password and must choose a new one at next sign-in.")
     )
     language = models.CharField(_("preferred language"), max_length=10, blank=True)
-    theme = models.CharField(_("theme"), max_length=10, choices=Theme.choices, default=Theme.LIGHT)
+    theme = models.CharField(_("theme"), max_length=10, choices=Theme.choices, default=Theme.AUTO)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

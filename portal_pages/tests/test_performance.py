@@ -224,7 +224,7 @@ def test_the_cached_header_follows_the_theme_the_screen_and_the_company(signed_i
     other = AccountFactory(tenant=customer_a.account.tenant, name="Zeta Holdings")
     LoginContactFactory(account=other, user=customer_a.user, email=customer_a.user.email)
     html = signed_in_client.get("/acme/dashboard/").content.decode()
-    assert 'data-theme="light"' in html and 'value="dark"' in html
+    assert 'data-theme="auto"' in html and 'value="dark"' in html  # the device's preference until chosen
     assert 'class="tab is-active" aria-current="page">Home' in html
     signed_in_client.post("/acme/account/theme/", {"theme": "dark", "next": "/acme/invoices/"})
     html = signed_in_client.get("/acme/invoices/").content.decode()
