@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django_otp import user_has_device
 
 from .models import (
     Account,
+    AccountChoice,
     Branch,
     Case,
     CasePermission,
@@ -41,6 +44,15 @@ class PortalPermission:
     ALL = (PAY, MANAGE_CONTACTS, SEE_DOCUMENTS, ORDER)
 
 
+class MissingRight(Http404):
+    """The signed-in contact lacks a right of their own company (not another account's object): the screens
+    answer a page that names the right and who can grant it (a 404 elsewhere, e.g. downloads)."""
+
+    def __init__(self, permission: str):
+        super().__init__("Not available.")
+        self.permission = permission
+
+
 class NotSignedIn(Exception):
     """The visitor must sign in on this tenant's portal first."""
 
@@ -63,7 +75,7 @@ class PortalContext:
 
     def require(self, permission: str) -> None:
         if not self.has(permission):
-            raise Http404("Not available.")
+            raise MissingRight(permission)
 
 
 def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
@@ -93,12 +105,23 @@ def portal_context(request, *, tenant: Tenant) -> PortalContext:
     for c in contacts:  # the accounts are the tenant's (filtered on it): share the loaded tenant and user
         c.account.tenant = tenant
         c.user = request.user
-    chosen = request.session.get(f"{ACTIVE_ACCOUNT_SESSION_KEY}:{tenant.pk}")
+    key = f"{ACTIVE_ACCOUNT_SESSION_KEY}:{tenant.pk}"
+    chosen = request.session.get(key)
+    if chosen is None and len(contacts) > 1:
+        # a new session: the company the user last chose (persisted), read once and kept in the session
+        chosen = (
+            AccountChoice.objects.filter(user_id=request.user.pk, tenant_id=tenant.pk)
+            .values_list("account_id", flat=True)
+            .first()
+        )
+        if chosen is not None:
+            request.session[key] = chosen
     contact = next((c for c in contacts if c.account_id == chosen), contacts[0])
     return PortalContext(user=request.user, tenant=tenant, contact=contact, contacts=contacts)
 
 
 def switch_account(request, *, portal: PortalContext, account_id: int) -> Account:
+    """Work for another of the user's companies in this session (services.team.account_choose remembers it)."""
     contact = next((c for c in portal.contacts if c.account_id == account_id), None)
     if contact is None:
         raise Http404("No such account.")
@@ -271,6 +294,8 @@ class DownloadDecision:
     ALLOW = "allow"
     SIGN_IN = "sign_in"
     NOT_FOUND = "not_found"
+    CHANGE_PASSWORD = "change_password"  # the gates of every portal page: a temporary password first
+    TWO_FACTOR = "two_factor"  # the tenant requires two-factor authentication and the user has none
 
 
 def can_download_document(request, document, *, tenant: Tenant | None = None) -> str:
@@ -287,7 +312,8 @@ def can_download_document(request, document, *, tenant: Tenant | None = None) ->
         tenant = document.account.tenant
     elif tenant is None:
         tenant = document_tenant(document)
-    if user.is_authenticated and user.is_active and user.has_perm("wagtailadmin.access_admin"):
+    staff = user.is_authenticated and user.is_active and user.has_perm("wagtailadmin.access_admin")
+    if staff and _staff_verified(user):
         if _staff_may_download(user, document, tenant):
             return DownloadDecision.ALLOW
     if not user.is_authenticated:
@@ -299,4 +325,17 @@ def can_download_document(request, document, *, tenant: Tenant | None = None) ->
     except NotSignedIn:
         return DownloadDecision.NOT_FOUND
     visible = visible_uploads(portal) if isinstance(document, CustomerUpload) else visible_documents(portal)
-    return DownloadDecision.ALLOW if visible.filter(pk=document.pk).exists() else DownloadDecision.NOT_FOUND
+    if not visible.filter(pk=document.pk).exists():
+        return DownloadDecision.NOT_FOUND
+    if user.must_change_password:
+        return DownloadDecision.CHANGE_PASSWORD
+    if tenant.two_factor_policy == Tenant.TwoFactorPolicy.REQUIRED and not user_has_device(user):
+        return DownloadDecision.TWO_FACTOR
+    return DownloadDecision.ALLOW
+
+
+def _staff_verified(user) -> bool:
+    """The admin's gate: staff downloads as staff only once verified by a second factor (as for /admin/)."""
+    if not settings.PORTAL_ADMIN_REQUIRE_2FA:
+        return True
+    return bool(getattr(user, "is_verified", lambda: False)())

@@ -21,6 +21,9 @@ def before_serve_document(document, request):
         home = PortalHomePage.objects.filter(tenant=tenant).live().first() if tenant else None
         login = home.login_url(request) if home is not None and home.login_page else settings.LOGIN_URL
         return redirect_to_login(request.get_full_path(), login)
+    if decision in (access.DownloadDecision.CHANGE_PASSWORD, access.DownloadDecision.TWO_FACTOR):
+        home = PortalHomePage.objects.filter(tenant=tenant).live().first()
+        return HttpResponseRedirect(home.route_url(decision, request=request))  # the routes are named after them
     if decision != access.DownloadDecision.ALLOW:
         raise Http404("Not found.")
     url = signed_url(document.file, filename=document.filename, content_type=document.content_type)

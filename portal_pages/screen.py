@@ -9,6 +9,7 @@ the view's first argument).
 from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from portal_models import access, caching
+from portal_models.models import Contact
+from portal_models.services.team import account_owners, right_label
 
 from . import fragments
 from .navigation import shell_context
@@ -47,7 +50,10 @@ def customer_screen(*, name: str, nav: str | None = None):
             request.portal_nav = nav or name
             if request.method == "GET" and ACCOUNT_PARAM in request.GET:
                 return account_link(page, request, portal)
-            return func(page, request, portal, *args, **kwargs)
+            try:
+                return func(page, request, portal, *args, **kwargs)
+            except access.MissingRight as missing:
+                return missing_right(page, request, portal, missing.permission)
 
         wrapper.customer_route = name  # marks the view as access-checked (the security tests look for it)
         return wrapper
@@ -62,6 +68,16 @@ def enter_portal(home, request, screen: str):
     try:
         portal = access.portal_context(request, tenant=home.tenant)
     except access.NotSignedIn:
+        if request.user.is_authenticated and revoked_here(request.user, home.tenant):
+            messages.error(
+                request,
+                _(
+                    "Your sign-in to the %(tenant)s portal was turned off by an owner of your company or by "
+                    "%(tenant)s. Ask them to give it back, or write to %(email)s."
+                )
+                % {"tenant": home.tenant.name, "email": home.tenant.support_email},
+            )
+            logout(request)
         return redirect_to_login(request.get_full_path(), home.login_url(request))
     if request.user.must_change_password and screen != PASSWORD_SCREEN:
         return redirect(home.route_url(PASSWORD_SCREEN, request=request))
@@ -72,6 +88,22 @@ def enter_portal(home, request, screen: str):
         )
         return redirect(home.route_url("two_factor", request=request))
     return portal
+
+
+def revoked_here(user, tenant) -> bool:
+    """``user`` is a contact of ``tenant`` whose login rights were taken away (signed in before that)."""
+    return Contact.objects.filter(user_id=user.pk, account__tenant_id=tenant.pk).exists()
+
+
+def missing_right(home, request, portal, permission: str):
+    """The page for a right the contact lacks at their own company: which right, and who can grant it."""
+    return render_screen(
+        home,
+        request,
+        "theme/portal/missing_right.html",
+        {"right": right_label(permission), "owners": account_owners(account=portal.account)},
+        status=403,
+    )
 
 
 def _two_factor_missing(home, user) -> bool:

@@ -36,6 +36,7 @@ from portal_models.services import billing as billing_services
 
 from . import payments as payments_admin
 from . import scoping
+from . import team as team_admin
 from .scoping import TenantScopedModelAdminMixin, tenant_filter
 
 ACTION_ISSUE = "portal.invoice.issue"
@@ -235,6 +236,8 @@ class AccountAdmin(BillingModelAdmin):
 
 class ContactAdmin(BillingModelAdmin):
     model = Contact
+    create_view_class = team_admin.ContactCreateView  # rights through services.team (audited, emailed, invited)
+    edit_view_class = team_admin.ContactEditView
     menu_label = _("Contacts")
     menu_icon = "user"
     list_display = ("full_name", "account", "title", "email", "is_main", "is_billing", "is_technical", "can_login")

@@ -17,7 +17,7 @@ from wagtail.admin.menu import MenuItem
 
 from portal_models.models import Contact
 from portal_models.selectors.identity_admin import contacts_for_logins, lockouts
-from portal_models.services import identity
+from portal_models.services import identity, team
 
 from .scoping import admin_queryset
 
@@ -42,11 +42,14 @@ def portal_login_change(request, contact_id: int):
         admin_queryset(request, Contact.objects.select_related("account__tenant")), pk=contact_id
     )
     if request.POST.get("action") == "revoke":
-        identity.contact_revoke_login(contact=contact, revoked_by=request.user)
+        team.contact_set_right(contact=contact, right="can_login", value=False, by=request.user)
         messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
     else:
         try:
-            identity.contact_grant_login(contact=contact, invited_by=request.user)
+            if contact.can_login:  # resend
+                identity.contact_grant_login(contact=contact, invited_by=request.user)
+            else:
+                team.contact_set_right(contact=contact, right="can_login", value=True, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

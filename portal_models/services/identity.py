@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal_models import ratelimit
 from portal_models.models import Account, Contact, RegistrationRequest, SecurityEventType, Tenant, User
+from portal_models.services import team
 from portal_models.services.audit import security_event_record
 from portal_models.services.emails import send_branded_email, tenant_language
 
@@ -272,10 +273,27 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
         raise ValidationError({"contact": _("This tenant has no portal yet; publish its portal first.")})
     if contact.user_id and not contact.user.is_active:
         raise ValidationError({"contact": _("This person's user is disabled; ask your administrator.")})
+    tenant = contact.account.tenant
+    days = settings.PASSWORD_RESET_TIMEOUT // (24 * HOUR)
     if contact.user_id is None:
         existing = User.objects.filter(email__iexact=contact.email).first()
         if existing and Contact.objects.filter(account=contact.account, user=existing).exists():
             raise ValidationError({"contact": _("Another contact of this account already signs in with this email.")})
+        if existing is not None:
+            # Someone who already has a user (here or on another portal) is asked, never linked: until they accept
+            # the signed link, signed in as themselves, nothing of this company is theirs and nothing of theirs
+            # goes to it.
+            contact.can_login = True
+            contact.save(update_fields=["can_login", "updated_at"])
+            security_event_record(
+                event=SecurityEventType.LOGIN_GRANTED,
+                account=contact.account,
+                email=contact.email,
+                actor=invited_by,
+                details={"contact_id": contact.pk, "invitation": True},
+            )
+            team.invitation_send(contact=contact, user=existing, invited_by=invited_by)
+            return contact
         user = _user_for_contacts(
             email=contact.email, contacts=[contact], first_name=contact.first_name, last_name=contact.last_name
         )
@@ -284,7 +302,6 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
         user = contact.user
     contact.can_login = True
     contact.save(update_fields=["can_login", "updated_at"])
-    tenant = contact.account.tenant
     security_event_record(
         event=SecurityEventType.LOGIN_GRANTED,
         account=contact.account,
@@ -302,13 +319,14 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
             "invited_by": invited_by,
             "link": set_password_link(tenant=tenant, user=user),
             "login_url": _login_url(tenant),
-            "days": settings.PASSWORD_RESET_TIMEOUT // (24 * HOUR),
+            "days": days,
         },
     )
     return contact
 
 
 def contact_revoke_login(*, contact: Contact, revoked_by: User | None = None) -> Contact:
+    """Take the right to sign in from ``contact`` (audited, and emailed to them); an open invitation dies."""
     if contact.can_login:
         contact.can_login = False
         contact.save(update_fields=["can_login", "updated_at"])
@@ -320,6 +338,8 @@ def contact_revoke_login(*, contact: Contact, revoked_by: User | None = None) ->
             actor=revoked_by,
             details={"contact_id": contact.pk},
         )
+        team.invitations_close(contact=contact)
+        team.email_right_change(contact, right="can_login", value=False, by=revoked_by)
     return contact
 
 
@@ -339,7 +359,12 @@ def account_disable_logins(*, account: Account, keep: Contact | None = None, rev
             actor=revoked_by,
             details={"contact_id": contact.pk, "all_logins_disabled": True},
         )
-    return Contact.objects.filter(pk__in=[c.pk for c in revoked]).update(can_login=False, updated_at=timezone.now())
+    count = Contact.objects.filter(pk__in=[c.pk for c in revoked]).update(can_login=False, updated_at=timezone.now())
+    for contact in revoked:
+        contact.can_login = False
+        team.invitations_close(contact=contact)
+        team.email_right_change(contact, right="can_login", value=False, by=revoked_by)
+    return count
 
 
 # --- two-factor authentication (seed 003) --------------------------------------------------------

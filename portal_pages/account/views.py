@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal_models import access
 from portal_models.languages import offered_languages
+from portal_models.services.team import account_choose
 from portal_models.services.users import user_set_language, user_set_theme
 
 from ..screen import customer_screen
@@ -36,6 +37,7 @@ def switch_account(page, request, portal):
     except ValueError:
         account_id = 0
     account = access.switch_account(request, portal=portal, account_id=account_id)
+    account_choose(user=request.user, account=account)  # where they land after the next sign-in
     # no full stop after the name: company names often end with one (Test Inc.)
     messages.success(request, _("You are now working for %(name)s") % {"name": account.name})
     return redirect(_next(request, page.route_url("dashboard", request=request)))

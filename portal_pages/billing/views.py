@@ -16,8 +16,10 @@ from portal_models import access, caching
 from portal_models.exports import safe_cell
 from portal_models.models import Contact, Payment
 from portal_models.selectors import billing as billing_selectors
+from portal_models.selectors.orders import invoices_of_branch, payments_of_branch
 from portal_models.services import billing as billing_services
 
+from ..identity.views import system_access_context
 from ..pagination import page_of, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
@@ -53,13 +55,18 @@ def _invoice(portal, pk):
 # --- invoices --------------------------------------------------------------------------------
 @customer_screen(name="invoices")
 def invoices(page, request, portal):
+    branch = access.active_branch(request, portal)  # the header's branch drop-down (None: all branches)
+
     def context():
         filterset = billing_selectors.invoice_list(
-            queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+            queryset=invoices_of_branch(billing_selectors.invoices_visible(account=portal.account), branch=branch),
+            params=request.GET,
         )
         invoices = filterset.qs
         listing = querystring_without(request, "page")
-        count = caching.for_portal(portal, "invoice-count", invoices.count, listing, timezone.localdate())
+        count = caching.for_portal(
+            portal, "invoice-count", invoices.count, listing, timezone.localdate(), branch.pk if branch else ""
+        )
         results = _page(request, invoices, count=count)
         return {
             "filter": filterset,
@@ -80,8 +87,10 @@ def invoices(page, request, portal):
 
 @customer_screen(name="invoices_export", nav="invoices")
 def invoices_export(page, request, portal):
+    branch = access.active_branch(request, portal)
     filterset = billing_selectors.invoice_list(
-        queryset=billing_selectors.invoices_visible(account=portal.account), params=request.GET
+        queryset=invoices_of_branch(billing_selectors.invoices_visible(account=portal.account), branch=branch),
+        params=request.GET,
     )
     if filterset.is_bound and not filterset.is_valid():
         messages.error(request, _("The export could not be made: correct the filters first."))
@@ -149,7 +158,10 @@ def invoice_pdf(page, request, portal, pk):
 # --- payments --------------------------------------------------------------------------------
 @customer_screen(name="payments")
 def payments(page, request, portal):
-    results = _page(request, billing_selectors.payments_visible(account=portal.account))
+    payments = payments_of_branch(
+        billing_selectors.payments_visible(account=portal.account), branch=access.active_branch(request, portal)
+    )
+    results = _page(request, payments)
     return render_screen(
         page,
         request,
@@ -263,6 +275,7 @@ def settings(page, request, portal):
             "can_edit": can_edit,
             "account": account,
             "logins": [c for c in billing_selectors.contacts_of(account=account) if c.can_login],
+            **(system_access_context(portal) if can_edit else {}),
         },
         status=400 if form.is_bound and form.errors else 200,
     )

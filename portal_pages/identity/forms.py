@@ -2,6 +2,7 @@
 
 from captcha.fields import CaptchaField
 from django import forms
+from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,63 @@ class ChangePasswordForm(PasswordChangeForm):
 
     def save(self, commit=True):
         raise NotImplementedError("Use portal_models.services.identity.user_set_password")
+
+
+class ConfirmPasswordForm(forms.Form):
+    """The password of a known user, to prove it is them (accepting an invitation, turning two-factor off)."""
+
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if authenticate(self.request, username=self.user.email, password=password) is None:
+            raise forms.ValidationError(_("That is not your password."))
+        return password
+
+
+class ConfirmIdentityForm(forms.Form):
+    """Before turning two-factor off or replacing backup codes: the password, or a current code (app, phone,
+    email or backup code)."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Or a current sign-in code"),
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, request, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.user = user
+
+    def clean(self):
+        from django_otp import match_token
+
+        password = self.cleaned_data.get("password")
+        code = (self.cleaned_data.get("code") or "").strip()
+        if password:
+            if authenticate(self.request, username=self.user.email, password=password) is None:
+                self.add_error("password", _("That is not your password."))
+        elif code:
+            if match_token(self.user, code) is None:
+                self.add_error("code", _("That code is wrong or has expired."))
+        else:
+            self.add_error("password", _("Enter your password or a current code to confirm it is you."))
+        return self.cleaned_data
 
 
 class RegistrationForm(forms.Form):

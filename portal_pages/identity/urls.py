@@ -10,4 +10,5 @@ urlpatterns = [
     re_path(r"^account/two-factor/$", views.two_factor, name="two_factor"),
     path("password/forgot/", views.password_forgot, name="password_forgot"),
     path("password/set/<uidb64>/<token>/", views.set_password, name="set_password"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,11 +23,19 @@ from portal_models.languages import offered_languages
 from portal_models.models import Contact
 from portal_models.observability import client_ip
 from portal_models.selectors.identity import system_access_contacts, user_from_set_password_link
-from portal_models.services import identity
+from portal_models.services import identity, team
 from portal_models.services.users import user_set_language
 
 from ..screen import base_context, customer_screen, render_screen
-from .forms import ChangePasswordForm, ForgotPasswordForm, GrantLoginForm, NewPasswordForm, PortalAuthenticationForm
+from .forms import (
+    ChangePasswordForm,
+    ConfirmIdentityForm,
+    ConfirmPasswordForm,
+    ForgotPasswordForm,
+    GrantLoginForm,
+    NewPasswordForm,
+    PortalAuthenticationForm,
+)
 
 
 def _backup_count(user) -> int:
@@ -76,10 +84,10 @@ def change_password(page, request, portal):
 
 @customer_screen(name="system_access", nav="settings")
 def system_access(page, request, portal):
+    """The owner's System access (also shown on Settings): add a login, and per contact a toggle for each right."""
     portal.require(access.PortalPermission.MANAGE_CONTACTS)
-    contacts = list(system_access_contacts(account=portal.account))
-    grantable = [c for c in contacts if not c.can_login and c.email]
-    form = GrantLoginForm(request.POST or None, contacts=grantable)
+    back = page.route_url("settings" if request.POST.get("from") == "settings" else "system_access", request=request)
+    form = None
     if request.method == "POST":
         action = request.POST.get("action", "grant")
         if action == "disable_all":
@@ -87,46 +95,106 @@ def system_access(page, request, portal):
                 account=portal.account, keep=portal.contact, revoked_by=request.user
             )
             messages.success(request, _("Sign-in disabled for %(count)d contact(s).") % {"count": count})
-            return redirect(page.route_url("system_access", request=request))
-        if action == "revoke":
+            return redirect(back)
+        if action == "resend":
             contact = access.get_object_or_404(
                 Contact.objects.all(), portal=portal, pk=request.POST.get("contact"), can_login=True
             )
-            if contact.pk == portal.contact.pk:
-                raise Http404("You cannot revoke your own login here.")
-            identity.contact_revoke_login(contact=contact, revoked_by=request.user)
-            messages.success(request, _("%(name)s can no longer sign in.") % {"name": contact.full_name})
-            return redirect(page.route_url("system_access", request=request))
+            try:
+                identity.contact_grant_login(contact=contact, invited_by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("Invitation sent again to %(email)s.") % {"email": contact.email})
+            return redirect(back)
+        if action in ("set_right", "revoke"):
+            contact = access.get_object_or_404(Contact.objects.all(), portal=portal, pk=request.POST.get("contact"))
+            right = "can_login" if action == "revoke" else request.POST.get("right", "")
+            value = action != "revoke" and request.POST.get("value") == "1"
+            try:
+                team.contact_set_right(contact=contact, right=right, value=value, by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                label = team.right_label(right)
+                if right == "can_login" and value:
+                    messages.success(
+                        request,
+                        _("%(name)s can now sign in; we emailed them an invitation.") % {"name": contact.full_name},
+                    )
+                elif value:
+                    messages.success(
+                        request, _("%(name)s: “%(right)s” given.") % {"name": contact.full_name, "right": label}
+                    )
+                else:
+                    messages.success(
+                        request, _("%(name)s: “%(right)s” taken away.") % {"name": contact.full_name, "right": label}
+                    )
+            return redirect(back)
+        form = GrantLoginForm(request.POST, contacts=_grantable(portal))
         if form.is_valid():
             contact = access.get_object_or_404(
                 Contact.objects.all(), portal=portal, pk=form.cleaned_data["contact"], can_login=False
             )
             try:
-                identity.contact_grant_login(contact=contact, invited_by=request.user)
+                team.contact_set_right(contact=contact, right="can_login", value=True, by=request.user)
             except ValidationError as error:
                 form.add_error("contact", error.message_dict.get("contact", error.messages))
             else:
                 messages.success(
                     request,
-                    _("%(name)s can now sign in; we emailed them a link to choose a password.")
-                    % {"name": contact.full_name},
+                    _("%(name)s can now sign in; we emailed them an invitation.") % {"name": contact.full_name},
                 )
-                return redirect(page.route_url("system_access", request=request))
+                return redirect(back)
+        if request.POST.get("from") == "settings" and form.errors:
+            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+            return redirect(back)
     return render_screen(
         page,
         request,
         "theme/portal/identity/system_access.html",
-        {"form": form, "contacts": contacts, "grantable": grantable},
-        status=400 if form.errors else 200,
+        system_access_context(portal, form=form),
+        status=400 if form is not None and form.errors else 200,
     )
+
+
+def _grantable(portal):
+    return [c for c in system_access_contacts(account=portal.account) if not c.can_login and c.email]
+
+
+def system_access_context(portal, *, form=None) -> dict:
+    """What the System access section shows (its own screen and the Settings tab): the contacts and their rights."""
+    contacts = list(system_access_contacts(account=portal.account))
+    grantable = [c for c in contacts if not c.can_login and c.email]
+    rights = team.contact_rights()
+    rows = [
+        {"contact": c, "rights": [{"name": name, "label": label, "on": getattr(c, name)} for name, label in rights]}
+        for c in contacts
+    ]
+    return {
+        "access_form": form or GrantLoginForm(contacts=grantable),
+        "contacts": contacts,
+        "rows": rows,
+        "rights": rights,
+        "grantable": grantable,
+    }
 
 
 @customer_screen(name="two_factor")
 def two_factor(page, request, portal):
-    if request.method == "POST" and request.POST.get("action") in ("disable", "backup_codes"):
+    """The user's second factor: status, turn off and new backup codes (both after the password or a code)."""
+    template = "theme/portal/identity/two_factor.html"
+    forms = {action: ConfirmIdentityForm(request, request.user, prefix=action) for action in ("disable", "backup")}
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("disable", "backup_codes"):
         if not user_has_device(request.user):
             return redirect(page.route_url("two_factor", request=request))
-        if request.POST["action"] == "disable":
+        prefix = "disable" if action == "disable" else "backup"
+        forms[prefix] = ConfirmIdentityForm(request, request.user, request.POST, prefix=prefix)
+        if not forms[prefix].is_valid():
+            context = {"device": default_device(request.user), "backup_count": _backup_count(request.user)}
+            return render_screen(page, request, template, {**context, "confirm": forms}, status=400)
+        if action == "disable":
             if page.tenant.two_factor_policy == page.tenant.TwoFactorPolicy.REQUIRED:
                 messages.error(request, _("%(tenant)s requires two-factor authentication.") % {"tenant": page.tenant})
             else:
@@ -135,10 +203,7 @@ def two_factor(page, request, portal):
             return redirect(page.route_url("two_factor", request=request))
         codes = identity.user_backup_codes_generate(user=request.user)
         return render_screen(
-            page,
-            request,
-            "theme/portal/identity/two_factor.html",
-            {"device": default_device(request.user), "codes": codes},
+            page, request, template, {"device": default_device(request.user), "codes": codes, "confirm": forms}
         )
     device = default_device(request.user)
     if device is None:
@@ -146,8 +211,13 @@ def two_factor(page, request, portal):
     return render_screen(
         page,
         request,
-        "theme/portal/identity/two_factor.html",
-        {"device": device, "enabled_now": "enabled" in request.GET, "backup_count": _backup_count(request.user)},
+        template,
+        {
+            "device": device,
+            "enabled_now": "enabled" in request.GET,
+            "backup_count": _backup_count(request.user),
+            "confirm": forms,
+        },
     )
 
 
@@ -187,6 +257,60 @@ def set_password(page, request, uidb64, token):
         "theme/portal/identity/set_password.html",
         {"form": form, "link_user": user},
         status=400 if form.errors else 200,
+    )
+
+
+def invitation(page, request, token):
+    """An existing user's invitation to join a company (the signed link emailed to them).
+
+    Accepting needs the user themselves: signed in as them, or their password (a user who has none yet chooses it
+    here: the link came to their address). Until then the company is not theirs.
+    """
+    if request.method not in ("GET", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    found = team.invitation_from_token(tenant=page.tenant, token=token)
+    template = "theme/portal/identity/invitation.html"
+    if found is None:
+        return render_auth(page, request, template, {"invitation": None}, status=404)
+    user = found.user
+    signed_in = request.user.is_authenticated and request.user.pk == user.pk
+    form = None
+    if not user.has_usable_password():
+        form = NewPasswordForm(user, request.POST or None)
+    elif not signed_in:
+        form = ConfirmPasswordForm(request, user, request.POST or None)
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("accept", "decline") and (form is None or form.is_valid()):
+        if isinstance(form, NewPasswordForm):
+            identity.user_set_password(user=user, password=form.cleaned_data["new_password1"], from_link=True)
+        try:
+            if action == "decline":
+                team.invitation_decline(invitation=found, user=user)
+                messages.info(request, _("You declined the invitation."))
+                return redirect(page.login_url(request))
+            contact = team.invitation_accept(invitation=found, user=user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(page.login_url(request))
+        if signed_in:
+            access.switch_account(
+                request, portal=access.portal_context(request, tenant=page.tenant), account_id=contact.account_id
+            )
+            messages.success(request, _("You are now working for %(name)s") % {"name": contact.account.name})
+            return redirect(page.route_url("dashboard", request=request))
+        messages.success(request, _("You joined %(name)s. Sign in to continue.") % {"name": contact.account.name})
+        return redirect(page.login_url(request))
+    return render_auth(
+        page,
+        request,
+        template,
+        {
+            "invitation": found,
+            "form": form,
+            "signed_in": signed_in,
+            "other_user": request.user.is_authenticated and not signed_in,
+        },
+        status=400 if form is not None and form.errors else 200,
     )
 
 

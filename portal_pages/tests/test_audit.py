@@ -76,7 +76,7 @@ class TestAccountSecurity:
         [added] = events(E.TWO_FACTOR_ADDED)
         assert added.user == customer_a.user and added.details["device"] == "TOTPDevice"
         assert added.tenant == customer_a.account.tenant
-        client.post(url, {"action": "disable"})
+        client.post(url, {"action": "disable", "disable-password": PASSWORD})
         assert [e.details["device"] for e in events(E.TWO_FACTOR_REMOVED)] == ["TOTPDevice"]
 
     def test_password_change_reset_request_and_reset(self, signed_in_client, client, portal_a, customer_a):

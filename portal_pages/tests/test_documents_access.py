@@ -81,8 +81,8 @@ def test_contact_without_document_rights_gets_404(client, world, customer_a):
     customer_a.can_see_documents = False
     customer_a.save()
     client.force_login(users["same_account"])
-    assert client.get(docs["tenant"].url).status_code == 404
-    assert client.get("/acme/documents/").status_code == 404
+    assert client.get(docs["tenant"].url).status_code == 404  # a download: nothing said about it
+    assert client.get("/acme/documents/").status_code == 403  # the screen: the missing right, who grants it
 
 
 def test_staff_with_admin_access_may_download_their_tenants_documents(client, world, portal_a):

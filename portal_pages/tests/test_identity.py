@@ -269,7 +269,9 @@ class TestInvitations:
         assert list(Contact.objects.filter(account=customer_a.account, can_login=True)) == [customer_a]
         assert owner_client.get("/acme/dashboard/").status_code == 200
 
-    def test_other_accounts_contacts_and_non_owners_get_404(self, owner_client, client, portal_a, customer_a):
+    def test_other_accounts_contacts_get_404_and_non_owners_the_missing_right(
+        self, owner_client, client, portal_a, customer_a
+    ):
         foreign = ContactFactory(account=AccountFactory(tenant=portal_a.tenant), email="x@example.com")
         response = owner_client.post("/acme/settings/access/", {"action": "grant", "contact": foreign.pk})
         assert response.status_code == 400  # not among the choices
@@ -282,7 +284,8 @@ class TestInvitations:
         assert not foreign.can_login
         plain = LoginContactFactory(account=customer_a.account)
         client.force_login(plain.user)
-        assert client.get("/acme/settings/access/").status_code == 404
+        missing = client.get("/acme/settings/access/")  # their own company: the right and who grants it
+        assert missing.status_code == 403 and b'data-testid="missing-right"' in missing.content
 
 
 @pytest.mark.django_db

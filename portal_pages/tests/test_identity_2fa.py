@@ -51,7 +51,9 @@ class TestEnrolment:
         assert device.confirmed
         status = client.get(done["Location"])
         assert b'data-testid="two-factor-enabled"' in status.content
-        codes = client.post(url, {"action": "backup_codes"})
+        refused = client.post(url, {"action": "backup_codes"})  # a session alone does not do it
+        assert refused.status_code == 400 and b"Enter your password or a current code" in refused.content
+        codes = client.post(url, {"action": "backup_codes", "backup-password": PASSWORD})
         assert codes.content.count(b"<li>") >= 10
 
     def test_tenant_that_requires_2fa_sends_users_to_enrolment(self, signed_in_client, portal_a, customer_a):
@@ -65,7 +67,7 @@ class TestEnrolment:
         TOTPDevice.objects.create(user=customer_a.user, name="default", confirmed=True)
         assert signed_in_client.get("/acme/dashboard/").status_code == 200
         # and it cannot be switched off there
-        signed_in_client.post("/acme/account/two-factor/", {"action": "disable"})
+        signed_in_client.post("/acme/account/two-factor/", {"action": "disable", "disable-password": PASSWORD})
         assert TOTPDevice.objects.filter(user=customer_a.user).exists()
 
 

@@ -145,6 +145,7 @@ def test_owner_grants_access_and_enrols_an_authenticator(live_server, acme, page
     page.get_by_label("Token").fill(str(totp(b32decode(secret))).zfill(6))
     page.get_by_test_id("two-factor-next").click()
     page.wait_for_url("**/acme/account/two-factor/?enabled=1")
+    page.locator("#id_backup-password").fill(PASSWORD)
     page.get_by_test_id("backup-generate").click()
     assert page.get_by_test_id("backup-codes").locator("li").count() == 10
     screenshot(page, "identity-09-two-factor-on")

@@ -49,11 +49,12 @@ def test_another_accounts_invoice_is_404(signed_in_client, portal_a):
     assert signed_in_client.get(f"/acme/pay/?invoice={other.pk}").status_code == 404
 
 
-def test_contact_who_may_not_pay_gets_404(client, portal_a, invoice):
+def test_contact_who_may_not_pay_is_told_which_right_is_missing(client, portal_a, invoice):
     contact = LoginContactFactory(account=invoice.account, can_pay=False)
     client.force_login(contact.user)
-    assert client.get(f"/acme/invoices/{invoice.pk}/pay/").status_code == 404
-    assert client.get("/acme/pay/").status_code == 404
+    for url in (f"/acme/invoices/{invoice.pk}/pay/", "/acme/pay/"):
+        response = client.get(url)
+        assert response.status_code == 403 and b"Can pay" in response.content
 
 
 def test_billing_errors_are_shown_next_to_the_field(signed_in_client, invoice):

@@ -66,7 +66,12 @@ class Holder:
         self.localstripe = localstripe
         self.account = AccountFactory(tenant=self.tenant, name=name)
         self.contact = LoginContactFactory(
-            account=self.account, can_pay=True, can_manage_contacts=True, can_see_documents=True, is_billing=True
+            account=self.account,
+            can_pay=True,
+            can_manage_contacts=True,
+            can_see_documents=True,
+            can_order=True,
+            is_billing=True,
         )
         self.user = self.contact.user
 
@@ -184,6 +189,16 @@ class Holder:
         )
 
     @cached_property
+    def invitation_token(self) -> str:
+        from portal_models.models import ContactInvitation
+        from portal_models.services.team import invitation_token
+        from portal_models.tests.factories import UserFactory
+
+        stranger = ContactFactory(account=self.account, email=f"invited-{self.account.pk}@example.com")
+        invited = UserFactory(email=stranger.email)
+        return invitation_token(ContactInvitation.objects.create(contact=stranger, user=invited))
+
+    @cached_property
     def set_password_link(self) -> tuple[str, str]:
         return urlsafe_base64_encode(force_bytes(self.user.pk)), set_password_tokens.make_token(self.user)
 
@@ -205,6 +220,7 @@ PARAM_FACTORIES = {
     ("quotes", "pk"): lambda h: h.quote.pk,
     ("deliveries", "pk"): lambda h: h.delivery.pk,
     ("credit-memos", "pk"): lambda h: h.credit_memo.pk,
+    ("invitation", "token"): lambda h: h.invitation_token,
     ("password", "uidb64"): lambda h: h.set_password_link[0],
     ("password", "token"): lambda h: h.set_password_link[1],
 }
@@ -215,6 +231,7 @@ PUBLIC_ROUTES = {
     "logout": "signing out needs no access check (POST only)",
     "password_forgot": "anonymous: asks for a set-password link",
     "set_password": "anonymous: the one-time link itself is the credential",
+    "invitation": "an existing user's invitation: the signed link plus being that user (session or password)",
 }
 
 # Page types a portal may contain: "customer" pages check access like the routes, "public" ones are open.
