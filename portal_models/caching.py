@@ -83,6 +83,7 @@ def fragment_key(portal, page, request=None) -> str:
         version_key(account=portal.account, tenant=portal.tenant),
         portal.account.name,
         _contact_rights(portal),
+        branch_part(portal, request),
         f"p{page.pk}.{published}",
         translation.get_language(),
         timezone.localdate().isoformat(),
@@ -115,9 +116,20 @@ def header_key(portal, request, current: str | None) -> str:
         user.email,
         user.theme,
         _contact_rights(portal),
+        branch_part(portal, request),
         current or "",
         *(f"{version_key(account=c.account, tenant=portal.tenant)}|{c.account.name}" for c in portal.contacts),
     )
+
+
+def branch_part(portal, request) -> str:
+    """The branch chosen in the header (``access.active_branch``): pages and the header differ per branch."""
+    from .access import ACTIVE_BRANCH_SESSION_KEY
+
+    session = getattr(request, "session", None)
+    if session is None:
+        return ""
+    return f"b{session.get(f'{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}', '')}"
 
 
 def _contact_rights(portal) -> str:
@@ -183,7 +195,16 @@ def bump_routing(**kwargs) -> None:
 
 
 def _account_of(instance):
-    from .models import CaseAssignment, InvoiceLine, PaymentAllocation, ServiceRequirement
+    from .models import (
+        CaseAssignment,
+        DeliveryLine,
+        InvoiceLine,
+        OrderEvent,
+        OrderLine,
+        PaymentAllocation,
+        QuoteLine,
+        ServiceRequirement,
+    )
 
     if isinstance(instance, InvoiceLine):
         return _fk_account("invoice", instance)
@@ -193,6 +214,12 @@ def _account_of(instance):
         return _fk_account("service", instance)
     if isinstance(instance, CaseAssignment):
         return _fk_account("case", instance)
+    if isinstance(instance, (OrderLine, OrderEvent)):
+        return _fk_account("order", instance)
+    if isinstance(instance, QuoteLine):
+        return _fk_account("quote", instance)
+    if isinstance(instance, DeliveryLine):
+        return _fk_account("delivery", instance)
     return getattr(instance, "account_id", None)
 
 
@@ -266,6 +293,15 @@ def connect() -> None:
         m.CustomerUpload,
         m.Case,
         m.CaseAssignment,
+        m.Branch,
+        m.AccountPrice,
+        m.Order,
+        m.OrderLine,
+        m.OrderEvent,
+        m.Quote,
+        m.QuoteLine,
+        m.Delivery,
+        m.DeliveryLine,
     ):
         post_save.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
         post_delete.connect(_account_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete")

@@ -201,3 +201,32 @@ def test_branch_drop_down_filters(client, portal_a, buyer, catalogue):
     response = client.post(url(portal_a, "order_review"), {"ship_to": str(south.pk)})
     assert response.status_code == 302
     assert Order.objects.latest("pk").branch == south and Order.objects.latest("pk").status == OrderStatus.SUBMITTED
+
+
+def test_branch_filters_invoices_and_payments(client, portal_a, buyer, catalogue):
+    account = buyer.account
+    north = BranchFactory(account=account, name="North")
+    order = svc.order_submit(account=account, user=None, lines=[{"product": catalogue[0], "quantity": 2}], branch=north)
+    svc.order_confirm(order=order)
+    svc.delivery_record(order=order, quantities={order.lines.get().pk: 2})
+    north_invoice = svc.invoice_from_order(order=order)
+    other_invoice = billing.invoice_create(
+        account=account,
+        number="HQ-1",
+        lines=[{"description": "HQ", "unit_price": "5.00"}],
+        due_date=timezone.localdate(),
+    )
+    paid_north = billing.payment_record(
+        account=account, method="check", amount=Decimal("20.00"), invoices=[north_invoice]
+    )
+    paid_hq = billing.payment_record(account=account, method="check", amount=Decimal("5.00"), invoices=[other_invoice])
+    client.force_login(buyer.user)
+    text = client.get(url(portal_a, "invoices")).content.decode()
+    assert north_invoice.number in text and "HQ-1" in text
+    client.post(url(portal_a, "switch_branch"), {"branch": north.pk})
+    text = client.get(url(portal_a, "invoices")).content.decode()
+    assert north_invoice.number in text and "HQ-1" not in text
+    rows = client.get(url(portal_a, "invoices_export")).content.decode()
+    assert north_invoice.number in rows and "HQ-1" not in rows
+    text = client.get(url(portal_a, "payments")).content.decode()
+    assert paid_north.display_number in text and paid_hq.display_number not in text
