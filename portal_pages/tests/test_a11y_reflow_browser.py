@@ -120,8 +120,9 @@ def test_every_screen_fits_320_390_and_1366_in_light_and_dark(live_server, brows
 
 FOCUS_CONTRAST = """() => {
   const rgb = c => {
-    const m = c.match(/[\\d.]+/g).map(Number);
-    return {r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1};
+    const m = c.match(/[\\d.]+/g).map(Number);  // rgb(0-255) or, from color-mix(), color(srgb 0-1)
+    const k = c.startsWith('color(') ? 255 : 1;
+    return {r: m[0] * k, g: m[1] * k, b: m[2] * k, a: m.length > 3 ? m[3] : 1};
   };
   const lum = ({r, g, b}) => {
     const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
@@ -217,3 +218,56 @@ def test_printed_invoice_looks_like_the_pdf(live_server, browser, portal_a, scre
     pdf = page.pdf(format="Letter")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, "a short invoice prints on one page"
     context.close()
+
+
+# --- dark mode --------------------------------------------------------------------------------------------------
+
+BADGE_CONTRAST = """() => {
+  const b = document.createElement('span');
+  b.className = 'badge badge--waiting_on_customer';
+  b.textContent = 'Waiting on customer';
+  document.querySelector('main').appendChild(b);
+  // computed colours come as rgb(0-255) or, from color-mix(), as color(srgb 0-1)
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number).map(v => c.startsWith('color(') ? v * 255 : v);
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const [r, g, bl] = rgb(c); return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(bl); };
+  const cs = getComputedStyle(b);
+  const [hi, lo] = [lum(cs.color), lum(cs.backgroundColor)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def _background(page) -> str:
+    return page.evaluate("getComputedStyle(document.body).backgroundColor")
+
+
+def test_dark_mode_follows_the_device_until_chosen(live_server, browser, portal_a):
+    data = a11y.build_tenant(portal_a)
+    user = data.contact.user
+    home = data.home
+    tickets = live_server.url + home.url + home.reverse_subpage("tickets")
+    dark_bg, light_bg = "rgb(13, 17, 23)", "rgb(244, 246, 250)"
+
+    anonymous = browser.new_context(color_scheme="dark")
+    page = anonymous.new_page()
+    page.goto(live_server.url + home.login_url())
+    assert _background(page) == dark_bg, "the sign-in page follows the device"
+    anonymous.close()
+
+    for scheme in ("dark", "light"):
+        user.theme = "auto"  # never chosen
+        user.save(update_fields=["theme"])
+        context = browser.new_context(color_scheme=scheme)
+        context.add_cookies(a11y.session_cookie(live_server, user))
+        page = context.new_page()
+        page.goto(tickets)
+        assert _background(page) == (dark_bg if scheme == "dark" else light_bg)
+        assert page.evaluate(BADGE_CONTRAST) >= 4.5, f"waiting-on-customer badge ({scheme})"
+        # chosen: the choice wins over the device
+        page.locator(".user-menu:not(.case-menu) > summary").click()
+        other = "light" if scheme == "dark" else "dark"
+        with page.expect_navigation():
+            page.locator(f"button[name=theme][value={other}]").click()
+        assert _background(page) == (light_bg if other == "light" else dark_bg)
+        assert page.evaluate(BADGE_CONTRAST) >= 4.5, f"waiting-on-customer badge ({other})"
+        context.close()
