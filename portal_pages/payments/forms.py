@@ -122,8 +122,8 @@ class AutopayForm(forms.Form):
     authorize = forms.BooleanField(
         required=False,
         label=_(
-            "I authorize charging my default payment method for each invoice on its due date (a card with any card "
-            "convenience fee, a bank account by direct debit under its mandate), until I turn autopay off."
+            "I authorize charging my default card (including any card convenience fee) or debiting my default bank "
+            "account under its mandate for each invoice on its due date, until I turn autopay off."
         ),
     )
 
