@@ -7,7 +7,6 @@ Every customer route and every document download goes through :func:`portal_cont
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,6 +14,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django_otp import user_has_device
 
+from .case_grants import CaseGrants, combine_case_rights, combine_grants  # noqa: F401  (combine_grants: re-exported)
 from .models import (
     Account,
     AccountChoice,
@@ -24,7 +24,6 @@ from .models import (
     CaseRole,
     Contact,
     CustomerUpload,
-    Grant,
     PortalCollection,
     Service,
     Tenant,
@@ -191,25 +190,16 @@ def branch_scope(queryset: QuerySet, *, branch: Branch | None, branch_field: str
 # --- Cases: what a user may do on a case ------------------------------------------------------
 
 
-def combine_grants(grids: Iterable[Mapping[str, str]]) -> frozenset[str]:
-    """The permissions granted by several roles' grids: allowed in any, denied in none (deny overrides)."""
-    allowed: set[str] = set()
-    denied: set[str] = set()
-    for grid in grids:
-        for permission, grant in grid.items():
-            if grant == Grant.ALLOW:
-                allowed.add(permission)
-            elif grant == Grant.DENY:
-                denied.add(permission)
-    return frozenset(allowed - denied)
-
-
-def case_permissions(*, user: User, case: Case) -> frozenset[str]:
-    """What ``user`` may do on ``case``, across all the roles they hold on it (one query)."""
+def case_permissions(*, user: User, case: Case) -> CaseGrants:
+    """What ``user`` may do on ``case``, across all the roles they hold on it, down to the data-level rights
+    (documents per collection, invoices per company, shared or internal notes), a deny in any role overriding
+    every allow at every level (``case_grants``). Two queries."""
     if not user.is_authenticated or not user.is_active:
-        return frozenset()
-    roles = CaseRole.objects.filter(assignments__case=case, assignments__user=user)
-    return combine_grants(role.grid for role in roles)
+        return CaseGrants()
+    roles = CaseRole.objects.filter(assignments__case=case, assignments__user=user).prefetch_related("rights")
+    return combine_case_rights(
+        (role.grid, [(r.permission, r.target, r.grant) for r in role.rights.all()]) for role in roles
+    )
 
 
 def get_case_or_404(portal: PortalContext, pk, permission: str = CasePermission.VIEW_CASE) -> tuple[Case, frozenset]:
