@@ -281,15 +281,36 @@ def payment_method_add(
 
 
 @transaction.atomic
-def payment_method_set_default(*, method: PaymentMethod) -> PaymentMethod:
+def payment_method_may_manage(*, method: PaymentMethod, contact: Contact) -> bool:
+    """THE rule of saved methods: the company's owners and the contact who saved one may remove it or make it the
+    default; every payer of the company pays with its default method (and with the ones they saved)."""
+    if contact.account_id != method.account_id:
+        return False
+    return bool(contact.can_manage_contacts) or (
+        method.created_by_id is not None and method.created_by_id == contact.user_id
+    )
+
+
+def _check_may_manage(method: PaymentMethod, by: Contact | None) -> None:
+    if by is not None and not payment_method_may_manage(method=method, contact=by):
+        raise ValidationError(
+            _("Only your company's owners and the person who saved %(method)s can change or remove it.")
+            % {"method": method}
+        )
+
+
+def payment_method_set_default(*, method: PaymentMethod, by: Contact | None = None) -> PaymentMethod:
+    _check_may_manage(method, by)
     PaymentMethod.objects.select_for_update().filter(account_id=method.account_id).update(is_default=False)
     method.is_default = True
     method.save(update_fields=["is_default"])
     return method
 
 
-def payment_method_remove(*, method: PaymentMethod) -> None:
-    """Detach the card or bank account at Stripe and forget it; another one becomes the default, or autopay stops."""
+def payment_method_remove(*, method: PaymentMethod, by: Contact | None = None) -> None:
+    """Detach the card or bank account at Stripe and forget it; another one becomes the default, or autopay stops.
+    ``by``: the contact asking (only owners and the one who saved it may, :func:`payment_method_may_manage`)."""
+    _check_may_manage(method, by)
     gateway.payment_method_detach(payment_method_id=method.stripe_payment_method_id)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=method.account_id)

@@ -556,10 +556,10 @@ def payment_methods(page, request, portal):
                     PaymentMethod.objects.all(), portal=portal, pk=request.POST.get("method")
                 )
                 if action == "remove":
-                    svc.payment_method_remove(method=method)
+                    svc.payment_method_remove(method=method, by=portal.contact)
                     messages.success(request, _("%(card)s was removed.") % {"card": method})
                 else:
-                    svc.payment_method_set_default(method=method)
+                    svc.payment_method_set_default(method=method, by=portal.contact)
                     messages.success(request, _("%(card)s is now your default payment method.") % {"card": method})
             elif action == "autopay":
                 autopay_form = AutopayForm(request.POST)
@@ -578,7 +578,9 @@ def payment_methods(page, request, portal):
         else:
             return redirect(page.route_url("payment_methods", request=request))
     account.refresh_from_db(fields=["autopay"])
-    cards = list(PaymentMethod.objects.filter(account=account))
+    cards = list(PaymentMethod.objects.filter(account=account).select_related("created_by"))
+    for card in cards:
+        card.may_manage = svc.payment_method_may_manage(method=card, contact=portal.contact)
     try:
         client_secret = svc.setup_intent_start(account=account, contact=portal.contact, nonce=secrets.token_hex(8))
         bank_secret = (

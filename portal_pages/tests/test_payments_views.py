@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from portal_models.models import Invoice, Payment
 from portal_models.services import billing
@@ -156,6 +157,15 @@ def test_payment_methods_and_autopay(signed_in_client, customer_a, localstripe):
         signed_in_client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk + 999}).status_code
         == 404
     )
+    # the rule: a colleague who may pay (not an owner, not the one who saved it) neither removes it nor sees how
+    colleague = LoginContactFactory(account=customer_a.account, can_pay=True)
+    client = Client()
+    client.force_login(colleague.user)
+    methods = client.get("/acme/payments/methods/").content.decode()
+    assert 'data-testid="methods-rule"' in methods and 'data-testid="remove-method"' not in methods
+    refused = client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk})
+    assert refused.status_code == 400 and "Only your company" in refused.content.decode()
+    assert customer_a.account.payment_methods.filter(pk=method.pk).exists()
     signed_in_client.post("/acme/payments/methods/", {"action": "remove", "method": method.pk})
     customer_a.account.refresh_from_db()
     assert not customer_a.account.payment_methods.exists() and not customer_a.account.autopay
