@@ -19,6 +19,7 @@ from portal_models.selectors import billing as billing_selectors
 from portal_models.selectors.orders import invoices_of_branch, payments_of_branch
 from portal_models.services import billing as billing_services
 
+from ..identity.views import system_access_context
 from ..pagination import page_of, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
@@ -274,6 +275,7 @@ def settings(page, request, portal):
             "can_edit": can_edit,
             "account": account,
             "logins": [c for c in billing_selectors.contacts_of(account=account) if c.can_login],
+            **(system_access_context(portal) if can_edit else {}),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
