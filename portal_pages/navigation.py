@@ -37,6 +37,11 @@ NAVIGATION = (
 )
 
 
+def default_navigation() -> list[tuple[str, dict]]:
+    """The default tabs as navigation blocks (a portal whose navigation is these looks like one left empty)."""
+    return [("tab", {"route": item.route, "label": ""}) for item in NAVIGATION]
+
+
 def tab_choices() -> list[tuple[str, str]]:
     return [(item.route, item.label) for item in NAVIGATION]
 

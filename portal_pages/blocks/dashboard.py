@@ -34,7 +34,7 @@ class WidgetBlock(blocks.StructBlock):
 
 class QuickLinksBlock(blocks.StructBlock):
     title = blocks.CharBlock(required=False, max_length=80)
-    links = blocks.ListBlock(LinkBlock())
+    links = blocks.ListBlock(LinkBlock(), min_num=1)
 
     class Meta:
         icon = "link"

@@ -99,6 +99,11 @@ PLACEABLE_WIDGETS = {
 QUICK_LINKS_TEMPLATE = "theme/portal/dashboard/_quick_links.html"
 
 
+def default_dashboard() -> list[tuple[str, dict]]:
+    """The default layout as dashboard blocks (a dashboard of these looks like one left empty)."""
+    return [("widget", {"widget": name, "title": "", "rows": None}) for name in PLACEABLE_WIDGETS]
+
+
 def placeable_choices() -> list[tuple[str, str]]:
     return [(name, label) for name, (_widget, label) in PLACEABLE_WIDGETS.items()]
 

@@ -9,7 +9,9 @@ from wagtail.models import Site
 
 from portal_models.models import Account, Contact, User
 
+from ..dashboard.widgets import default_dashboard
 from ..models import PortalHomePage, PortalLoginPage
+from ..navigation import default_navigation
 from ..provisioning import portal_provision, portal_root_ensure
 
 DEMO_PASSWORD = "Portal-demo-2026!"
@@ -121,6 +123,17 @@ def _portal(spec: dict) -> PortalHomePage:
     return home
 
 
+def _composed(home: PortalHomePage) -> PortalHomePage:
+    """The portal's navigation and dashboard filled in the page editor's fields with the default tabs and widgets
+    (so marketing starts from what customers see), every module on; published."""
+    if not home.navigation and not home.dashboard:
+        home.navigation = default_navigation()
+        home.dashboard = default_dashboard()
+        home.save_revision().publish()
+        home = PortalHomePage.objects.select_related("tenant").get(pk=home.pk)
+    return home
+
+
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"  # the address `make demo` serves
 
 
@@ -148,7 +161,7 @@ def load(site_url: str = DEFAULT_SITE_URL) -> list[str]:
         staff.save()
     lines.append(f"Staff admin: http://127.0.0.1:8000/admin/  {STAFF_EMAIL} / {STAFF_PASSWORD}")
     for spec in TENANTS:
-        home = _portal(spec)
+        home = _composed(_portal(spec))
         tenant = home.tenant
         if tenant.languages != spec.get("languages", ["en"]):
             tenant.languages = spec.get("languages", ["en"])
