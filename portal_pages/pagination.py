@@ -25,6 +25,35 @@ def page_of(request, items, *, per_page: int, count: int | None = None):
     return page
 
 
+# Page sizes a list offers (seed 000: "Page size: 20"), and "show all" up to a bound: beyond it, filter or export.
+PAGE_SIZES = (20, 50, 100)
+SHOW_ALL_LIMIT = 500
+
+
+def page_size(request, *, default: int = PAGE_SIZES[0]) -> int:
+    """The page size asked for (``?size=50``, ``?size=all``: up to :data:`SHOW_ALL_LIMIT`); others: ``default``."""
+    raw = request.GET.get("size", "")
+    if raw == "all":
+        return SHOW_ALL_LIMIT
+    try:
+        size = int(raw)
+    except ValueError:
+        return default
+    return size if size in PAGE_SIZES else default
+
+
+def page_size_choices(request) -> list[dict]:
+    """The page size links of a list: each size (and "all") with its query string and whether it is current."""
+    current = request.GET.get("size", "") or str(PAGE_SIZES[0])
+    params = request.GET.copy()
+    params.pop("page", None)
+    choices = []
+    for value in [str(size) for size in PAGE_SIZES] + ["all"]:
+        params["size"] = value
+        choices.append({"value": value, "query": params.urlencode(), "current": value == current})
+    return choices
+
+
 def querystring_without(request, *keys: str) -> str:
     params = request.GET.copy()
     for key in keys:

@@ -20,7 +20,7 @@ from portal_models.selectors.orders import invoices_of_branch, payments_of_branc
 from portal_models.services import billing as billing_services
 
 from ..identity.views import system_access_context
-from ..pagination import page_of, querystring_without
+from ..pagination import SHOW_ALL_LIMIT, page_of, page_size, page_size_choices, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
 from .forms import CompanyAddressForm, ContactForm, StatementForm
@@ -67,9 +67,11 @@ def invoices(page, request, portal):
         count = caching.for_portal(
             portal, "invoice-count", invoices.count, listing, timezone.localdate(), branch.pk if branch else ""
         )
-        results = _page(request, invoices, count=count)
+        results = _page(request, invoices, per_page=page_size(request), count=count)
         return {
             "filter": filterset,
+            "page_sizes": page_size_choices(request),
+            "show_all_limit": SHOW_ALL_LIMIT,
             "page_obj": results,
             "invoices": results.object_list,
             "sort": request.GET.get("sort", ""),

@@ -256,3 +256,31 @@ class TestRights:
         assert contact.can_login and contact.can_pay and contact.user is not None
         assert any("/password/set/" in m.body for m in mail.outbox)  # the invitation went out at once
         assert SecurityEvent.objects.filter(event=SecurityEventType.RIGHT_CHANGED, details__right="can_pay").exists()
+
+
+@pytest.mark.django_db
+def test_invoices_page_size_and_show_all(client, customer_a):
+    from datetime import date
+
+    from portal_models.services import billing
+
+    for n in range(55):
+        billing.invoice_create(
+            account=customer_a.account,
+            number=f"PS-{n:03d}",
+            lines=[{"description": "Line", "unit_price": "1.00"}],
+            due_date=date(2022, 9, 26),
+        )
+    client.force_login(customer_a.user)
+
+    def rows(query=""):
+        content = client.get(f"/acme/invoices/{query}").content.decode()
+        return content.count("PS-0"), content
+
+    count, content = rows()
+    assert count == 20 and 'data-testid="page-size"' in content
+    assert rows("?size=50")[0] == 50
+    assert rows("?size=100")[0] == 55
+    assert rows("?size=all")[0] == 55
+    assert rows("?size=7")[0] == 20  # not offered: the default
+    assert "size=50" in rows("?size=50&page=2")[1]  # the pages keep the size
