@@ -14,6 +14,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django_otp import user_has_device
 
+from . import customer_files
 from .case_grants import CaseGrants, combine_case_rights, combine_grants  # noqa: F401  (combine_grants: re-exported)
 from .models import (
     Account,
@@ -271,8 +272,8 @@ def _staff_may_download(user, document, tenant: Tenant | None) -> bool:
     ids = staff_tenant_ids(user)
     if ids is None:
         return True
-    if tenant is not None:
-        return tenant.pk in ids
+    if tenant is not None:  # a staff member of the tenant; a customer's file only for who works with it
+        return tenant.pk in ids and customer_files.staff_may_open(user, document)
     from wagtail.documents.permissions import permission_policy
 
     return not hasattr(document, "account_id") and permission_policy.user_has_any_permission_for_instance(
