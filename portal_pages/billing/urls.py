@@ -13,6 +13,7 @@ urlpatterns = [
     re_path(r"^payments/(?P<pk>\d+)/$", views.payment, name="payment"),
     re_path(r"^statement/$", views.statement, name="statement"),
     re_path(r"^contacts/$", views.contacts, name="contacts"),
+    re_path(r"^contacts/export/$", views.contacts_export, name="contacts_export"),
     re_path(r"^contacts/new/$", views.contact_new, name="contact_new"),
     re_path(r"^contacts/(?P<pk>\d+)/edit/$", views.contact_edit, name="contact_edit"),
     re_path(r"^settings/$", views.settings, name="settings"),

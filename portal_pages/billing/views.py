@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal_models import access, caching
-from portal_models.exports import safe_cell
+from portal_models.exports import safe_cell, table_response
 from portal_models.models import Contact, Payment
 from portal_models.selectors import billing as billing_selectors
 from portal_models.selectors.orders import invoices_of_branch, payments_of_branch
@@ -213,6 +213,44 @@ def contacts(page, request, portal):
             "contacts": billing_selectors.contacts_of(account=portal.account),
             "can_manage": portal.has(access.PortalPermission.MANAGE_CONTACTS),
         },
+    )
+
+
+@customer_screen(name="contacts_export", nav="contacts")
+def contacts_export(page, request, portal):
+    """The company's contacts as CSV or XLSX (``?format=xlsx``), as on the Contacts tab."""
+    columns = (
+        _("First name"),
+        _("Last name"),
+        _("Title"),
+        _("Email"),
+        _("Business phone"),
+        _("Cell phone"),
+        _("Main"),
+        _("Billing (AP)"),
+        _("Technical"),
+        _("Can log in"),
+    )
+    rows = [
+        (
+            c.first_name,
+            c.last_name,
+            c.title,
+            c.email,
+            c.business_phone,
+            c.cell_phone,
+            c.is_main,
+            c.is_billing,
+            c.is_technical,
+            c.can_login,
+        )
+        for c in billing_selectors.contacts_of(account=portal.account)
+    ]
+    return table_response(
+        rows=rows,
+        columns=columns,
+        filename=f"contacts-{portal.account.number}",
+        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv",
     )
 
 

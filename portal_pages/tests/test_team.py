@@ -284,3 +284,21 @@ def test_invoices_page_size_and_show_all(client, customer_a):
     assert rows("?size=all")[0] == 55
     assert rows("?size=7")[0] == 20  # not offered: the default
     assert "size=50" in rows("?size=50&page=2")[1]  # the pages keep the size
+
+
+@pytest.mark.django_db
+def test_contacts_export_csv_and_xlsx(client, customer_a, portal_a):
+    import io
+
+    from openpyxl import load_workbook
+
+    ContactFactory(account=customer_a.account, first_name="=HYPERLINK(1)", last_name="Evil")
+    ContactFactory(account=AccountFactory(tenant=portal_a.tenant), first_name="Stranger")
+    client.force_login(customer_a.user)
+    csv_text = client.get("/acme/contacts/export/").content.decode()
+    assert "'=HYPERLINK(1)" in csv_text and customer_a.email in csv_text and "Stranger" not in csv_text
+    xlsx = client.get("/acme/contacts/export/?format=xlsx")
+    assert xlsx["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    values = [cell.value for row in sheet.iter_rows() for cell in row]
+    assert "'=HYPERLINK(1)" in values and "Stranger" not in values
