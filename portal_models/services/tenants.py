@@ -39,6 +39,8 @@ ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
             for model in ("paymentallocation", "service", "servicerequirement")
             for p in _crud(model, ("view", "change"))
         ),
+        *(p for model in ("branch", "accountprice") for p in _crud(model)),  # 0027: ordering
+        *(p for model in ("order", "quote", "delivery") for p in _crud(model, ("view", "change"))),
     ],
     StaffRole.SUPPORT: [
         *ADMIN_BASICS,
