@@ -34,6 +34,7 @@ from portal_models.selectors.admin_dashboard import accounts_with_collection_fig
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services import billing as billing_services
 
+from . import checks as checks_admin
 from . import payments as payments_admin
 from . import scoping
 from . import team as team_admin
@@ -833,7 +834,12 @@ class BillingGroup(ModelAdminGroup):
 
     def get_submenu_items(self):
         items = super().get_submenu_items()
-        return [*items, payments_admin.ReconcileMenuItem(order=max((item.order for item in items), default=0) + 1)]
+        last = max((item.order for item in items), default=0)
+        return [
+            *items,
+            checks_admin.PromisedChecksMenuItem(order=last + 1),
+            payments_admin.ReconcileMenuItem(order=last + 2),
+        ]
 
 
 modeladmin_register(BillingGroup)

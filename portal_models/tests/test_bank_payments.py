@@ -447,3 +447,10 @@ class TestPromisedChecksAdmin:
         assert b"cannot be received in the future" in response.content
         check.refresh_from_db()
         assert check.status == PromisedCheck.Status.PROMISED and not Payment.objects.exists()
+
+
+def test_promised_checks_are_in_the_billing_menu(client, db):
+    staff = StaffUserFactory(email="menu@example.com")
+    client.force_login(staff)
+    page = client.get("/admin/")
+    assert page.status_code == 200 and b"Promised checks" in page.content and b"/admin/payments/checks/" in page.content
