@@ -227,6 +227,8 @@ def test_a_posted_tenant_or_image_of_another_tenant_is_refused(world, marketing_
             "logo": other.objects["wagtailimages.image"].pk,
             "welcome": streamfield([]),
             "footer_links": streamfield([]),
+            "navigation": streamfield([]),
+            "dashboard": streamfield([]),
             "primary_color": home.primary_color,
             "accent_color": home.accent_color,
         }

@@ -41,6 +41,8 @@ def home_form(home, **changes):
             "accent_color": home.accent_color,
             "welcome": streamfield([("paragraph", rich_text("<p>Fresh welcome from the preview</p>"))]),
             "footer_links": streamfield([]),
+            "navigation": streamfield([]),
+            "dashboard": streamfield([]),
             **changes,
         }
     )
