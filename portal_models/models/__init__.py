@@ -42,8 +42,8 @@ from .services import (
     ServiceType,
     UploadCategory,
 )
-from .tenants import Account, CacheVersion, Contact, StaffRole, Tenant, TenantStaffGroup, new_cache_version
 from .team import AccountChoice, ContactInvitation
+from .tenants import Account, CacheVersion, Contact, StaffRole, Tenant, TenantStaffGroup, new_cache_version
 from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, TicketStatus
 from .users import User
 

@@ -26,9 +26,7 @@ class Product(models.Model):
         _("price"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
     )
     category = models.CharField(_("category"), max_length=100, blank=True)
-    image = models.ForeignKey(
-        "wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     active = models.BooleanField(_("active (orderable)"), default=True)
 
     class Meta:

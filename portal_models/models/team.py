@@ -4,7 +4,6 @@ company each user last chose to work for on each portal."""
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 
 class ContactInvitation(models.Model):
