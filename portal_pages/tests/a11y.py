@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from portal_models.models import RequirementKind
-from portal_models.services import billing
+from portal_models.services import billing, orders
 from portal_models.services.cases import case_assign, case_create, case_document_upload
 from portal_models.tests.factories import (
     SEED_LINES,
@@ -60,6 +60,15 @@ NOT_SCANNED_SIGNED_IN = {
     "pay_confirm": "scanned by the wizard walk",
     "pay_result": "scanned by the wizard walk",
     "password_forgot": "signed out: in anonymous_screens",
+    "invitation": "a signed one-time link to join a company (its screens: test_team)",
+    "contacts_export": "CSV/XLSX download",
+    "orders_export": "CSV download",
+    "order_again": "POST only (the button is on the order screen)",
+    "quote_pdf": "PDF download",
+    "quote_accept": "POST only (the buttons are on the quote screen)",
+    "quote_decline": "POST only (the buttons are on the quote screen)",
+    "credit_memo_pdf": "PDF download",
+    "switch_branch": "POST only (the selector is in the header, scanned on every screen)",
     "set_password": "signed out: in anonymous_screens",
 }
 
@@ -82,6 +91,9 @@ class TenantData:
     library: object
     help: object
     registration: object
+    order: object = None
+    quote: object = None
+    delivery: object = None
     extra: dict = field(default_factory=dict)
 
 
@@ -133,7 +145,17 @@ def build_tenant(home) -> TenantData:
         payer_name="John Doe",
         payer=contact.user,
     )
-    product = ProductFactory(tenant=tenant, name="QMS Web Subscription")
+    product = ProductFactory(tenant=tenant, name="QMS Web Subscription", sku="QMS-WEB", price=Decimal("49.00"))
+    contact.can_order = True
+    contact.save(update_fields=["can_order"])
+    order = orders.order_submit(
+        account=account, user=contact.user, lines=[{"product": product, "quantity": 3}], po_number="PO-88"
+    )
+    orders.order_confirm(order=order)
+    delivery = orders.delivery_record(
+        order=order, quantities={order.lines.get().pk: 1}, carrier="UPS", tracking_number="1Z999AA10123456784"
+    )
+    quote = orders.quote_request(account=account, user=contact.user, lines=[{"product": product, "quantity": 10}])
     service = ServiceFactory(account=account, product=product)
     RequirementFactory(service=service, kind=RequirementKind.EULA)
     RequirementFactory(service=service, kind=RequirementKind.PURCHASE_ORDER)
@@ -168,6 +190,9 @@ def build_tenant(home) -> TenantData:
         library=library,
         help=ContentPage.objects.child_of(home).get(slug="help"),
         registration=registration,
+        order=order,
+        quote=quote,
+        delivery=delivery,
     )
 
 
@@ -181,6 +206,9 @@ def route_args(data: TenantData) -> dict[str, list]:
         "service_detail": [data.service.pk],
         "case": [data.case.pk],
         "ticket_detail": [data.ticket.pk],
+        "order": [data.order.pk],
+        "quote": [data.quote.pk],
+        "delivery": [data.delivery.pk],
     }
 
 
