@@ -15,6 +15,7 @@ from portal_pages.branding import (
     text_colour,
 )
 from portal_pages.models import PortalHomePage
+from portal_pages.modules import module_choices
 
 
 @pytest.mark.parametrize(
@@ -95,6 +96,9 @@ def edit_form_data(home: PortalHomePage, **changes) -> dict:
         "tenant": home.tenant_id,
         "welcome": streamfield([("paragraph", rich_text("<p>Welcome.</p>"))]),
         "footer_links": streamfield([]),
+        "navigation": streamfield([]),
+        "dashboard": streamfield([]),
+        "modules_off": [key for key, _label in module_choices()],  # the boxes of the modules offered: all ticked
         "logo": "",
         "favicon": "",
         "primary_color": home.primary_color,
