@@ -121,7 +121,7 @@ def portal_context(request, *, tenant: Tenant) -> PortalContext:
 
 
 def switch_account(request, *, portal: PortalContext, account_id: int) -> Account:
-    """Work for another of the user's companies in this session (services.team.account_choose remembers it)."""
+    """Work for another of the user's companies in this session (services.invitations.account_choose remembers it)."""
     contact = next((c for c in portal.contacts if c.account_id == account_id), None)
     if contact is None:
         raise Http404("No such account.")

@@ -18,7 +18,8 @@ from django_otp import user_has_device
 
 from portal_models import access, caching
 from portal_models.models import Contact
-from portal_models.services.team import account_owners, right_label
+from portal_models.services.invitations import right_label
+from portal_models.services.team import account_owners
 
 from . import fragments
 from .navigation import shell_context

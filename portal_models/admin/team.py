@@ -5,14 +5,14 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from wagtail_modeladmin.views import CreateView
 
-from portal_models.services import team
+from portal_models.services import invitations, team
 
 from .scoping import ScopedEditView
 
 
 class ContactRightsViewMixin:
     def form_valid(self, form):
-        rights = [name for name, _label in team.contact_rights() if name in form.fields]
+        rights = [name for name, _label in invitations.contact_rights() if name in form.fields]
         changed = {right: bool(form.cleaned_data[right]) for right in rights if right in form.changed_data}
         for right in changed:  # saved as they were; the service makes each change
             setattr(form.instance, right, bool(form.initial.get(right, form.fields[right].initial)))

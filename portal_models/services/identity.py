@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from portal_models import ratelimit
 from portal_models.models import Account, Contact, RegistrationRequest, SecurityEventType, Tenant, User
-from portal_models.services import team
+from portal_models.services import invitations
 from portal_models.services.audit import security_event_record
 from portal_models.services.emails import send_branded_email, tenant_language
 
@@ -292,7 +292,7 @@ def contact_grant_login(*, contact: Contact, invited_by: User | None = None) -> 
                 actor=invited_by,
                 details={"contact_id": contact.pk, "invitation": True},
             )
-            team.invitation_send(contact=contact, user=existing, invited_by=invited_by)
+            invitations.invitation_send(contact=contact, user=existing, invited_by=invited_by)
             return contact
         user = _user_for_contacts(
             email=contact.email, contacts=[contact], first_name=contact.first_name, last_name=contact.last_name
@@ -338,8 +338,8 @@ def contact_revoke_login(*, contact: Contact, revoked_by: User | None = None) ->
             actor=revoked_by,
             details={"contact_id": contact.pk},
         )
-        team.invitations_close(contact=contact)
-        team.email_right_change(contact, right="can_login", value=False, by=revoked_by)
+        invitations.invitations_close(contact=contact)
+        invitations.email_right_change(contact, right="can_login", value=False, by=revoked_by)
     return contact
 
 
@@ -362,8 +362,8 @@ def account_disable_logins(*, account: Account, keep: Contact | None = None, rev
     count = Contact.objects.filter(pk__in=[c.pk for c in revoked]).update(can_login=False, updated_at=timezone.now())
     for contact in revoked:
         contact.can_login = False
-        team.invitations_close(contact=contact)
-        team.email_right_change(contact, right="can_login", value=False, by=revoked_by)
+        invitations.invitations_close(contact=contact)
+        invitations.email_right_change(contact, right="can_login", value=False, by=revoked_by)
     return count
 
 

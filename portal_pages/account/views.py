@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from portal_models import access
 from portal_models.languages import offered_languages
-from portal_models.services.team import account_choose
+from portal_models.services.invitations import account_choose
 from portal_models.services.users import user_set_language, user_set_theme
 
 from ..screen import customer_screen

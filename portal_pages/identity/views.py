@@ -23,7 +23,7 @@ from portal_models.languages import offered_languages
 from portal_models.models import Contact
 from portal_models.observability import client_ip
 from portal_models.selectors.identity import system_access_contacts, user_from_set_password_link
-from portal_models.services import identity, team
+from portal_models.services import identity, invitations, team
 from portal_models.services.users import user_set_language
 
 from ..screen import base_context, customer_screen, render_screen
@@ -116,7 +116,7 @@ def system_access(page, request, portal):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                label = team.right_label(right)
+                label = invitations.right_label(right)
                 if right == "can_login" and value:
                     messages.success(
                         request,
@@ -166,7 +166,7 @@ def system_access_context(portal, *, form=None) -> dict:
     """What the System access section shows (its own screen and the Settings tab): the contacts and their rights."""
     contacts = list(system_access_contacts(account=portal.account))
     grantable = [c for c in contacts if not c.can_login and c.email]
-    rights = team.contact_rights()
+    rights = invitations.contact_rights()
     rows = [
         {"contact": c, "rights": [{"name": name, "label": label, "on": getattr(c, name)} for name, label in rights]}
         for c in contacts
@@ -268,7 +268,7 @@ def invitation(page, request, token):
     """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    found = team.invitation_from_token(tenant=page.tenant, token=token)
+    found = invitations.invitation_from_token(tenant=page.tenant, token=token)
     template = "theme/portal/identity/invitation.html"
     if found is None:
         return render_auth(page, request, template, {"invitation": None}, status=404)
@@ -285,10 +285,10 @@ def invitation(page, request, token):
             identity.user_set_password(user=user, password=form.cleaned_data["new_password1"], from_link=True)
         try:
             if action == "decline":
-                team.invitation_decline(invitation=found, user=user)
+                invitations.invitation_decline(invitation=found, user=user)
                 messages.info(request, _("You declined the invitation."))
                 return redirect(page.login_url(request))
-            contact = team.invitation_accept(invitation=found, user=user)
+            contact = invitations.invitation_accept(invitation=found, user=user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(page.login_url(request))

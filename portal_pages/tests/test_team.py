@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.cache import cache
 
 from portal_models.models import Contact, ContactInvitation, SecurityEvent, SecurityEventType
-from portal_models.services import identity, team
+from portal_models.services import identity, invitations, team
 from portal_models.tests.factories import PASSWORD, AccountFactory, ContactFactory, LoginContactFactory
 
 from .test_portal import sign_in
@@ -151,7 +151,7 @@ class TestCompanyChoice:
         sign_in(client, portal_a, zulu.email)
         main = client.get("/acme/settings/").content.decode().split("<main", 1)[1]
         assert "Zulu Corp" in main[:4000]
-        assert team.account_chosen(user=zulu.user, tenant=portal_a.tenant) == zulu.account_id
+        assert invitations.account_chosen(user=zulu.user, tenant=portal_a.tenant) == zulu.account_id
         assert alpha.account_id != zulu.account_id
 
 
@@ -176,7 +176,7 @@ class TestRights:
             assert event.details == {"contact_id": payer.pk, "right": right, "value": not before}
             assert event.actor == owner.user and event.user == payer.user
             assert mail.outbox[-1].to == [payer.email]
-            assert team.right_label(right) in mail.outbox[-1].body
+            assert invitations.right_label(right) in mail.outbox[-1].body
 
     def test_a_toggle_from_settings_comes_back_to_settings(self, client, owner):
         payer = LoginContactFactory(account=owner.account, can_pay=False)

@@ -191,7 +191,7 @@ class Holder:
     @cached_property
     def invitation_token(self) -> str:
         from portal_models.models import ContactInvitation
-        from portal_models.services.team import invitation_token
+        from portal_models.services.invitations import invitation_token
         from portal_models.tests.factories import UserFactory
 
         stranger = ContactFactory(account=self.account, email=f"invited-{self.account.pk}@example.com")
