@@ -860,7 +860,14 @@ def _detach_unsaved_after_commit(obj: dict) -> None:
     if isinstance(pm_id, dict):
         pm_id = pm_id.get("id")
     if pm_id and (obj.get("metadata") or {}).get("save_card") != "1":
-        transaction.on_commit(lambda: _detach_quietly(pm_id))
+        enqueue_on_commit(payment_method_detach_task, pm_id)  # a Stripe call: the worker's, never the webhook's
+
+
+@task()
+def payment_method_detach_task(payment_method_id: str) -> int:
+    """django-tasks entry point: detach a card the customer did not save (detaching twice is harmless)."""
+    _detach_quietly(payment_method_id)
+    return 1
 
 
 def payment_failure_record(obj: dict) -> Payment | None:

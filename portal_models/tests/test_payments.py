@@ -191,9 +191,8 @@ class TestWebhook:
             assert localstripe.deliver(client, event).status_code == 200
         payment = Payment.objects.get()
         assert mail.outbox == []
-        # the receipt's row was written in the payment's transaction, not after it: the one callback left
-        # detaches the card the customer did not ask to save
-        assert len(callbacks) == 1
+        # the receipt's row and the card's detach were written in the payment's transaction, not after it
+        assert callbacks == []
         queued = DBTaskResult.objects.get(task_path="portal_models.services.payments.payment_receipt_task")
         assert queued.args_kwargs["args"] == [payment.pk]
         assert svc.payment_receipt_task.call(payment.pk) == 1
@@ -308,6 +307,28 @@ class TestWebhook:
             localstripe.deliver(client, event)
         assert localstripe.card_customer(pm) is None
         assert not PaymentMethod.objects.exists()
+
+    def test_the_webhook_makes_no_stripe_call_the_worker_detaches_the_card(
+        self, client, localstripe, seed_invoice, django_capture_on_commit_callbacks, settings
+    ):
+        """With the production queue, the webhook's request talks to no outside service: the card the customer
+        did not save is still attached when it has answered; the worker's task detaches it."""
+        from django_tasks_db.models import DBTaskResult
+
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        start = start_payment(localstripe, seed_invoice)
+        event = localstripe.event("payment_intent.succeeded", start.intent.id)
+        pm = event["data"]["object"]["payment_method"]
+        customer = seed_invoice.account.stripe_customer_id
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            assert localstripe.deliver(client, event).status_code == 200
+        assert callbacks == []  # nothing runs after the commit inside the request either
+        assert localstripe.card_customer(pm) == customer  # Stripe was not called
+        queued = DBTaskResult.objects.get(task_path="portal_models.services.payments.payment_method_detach_task")
+        assert queued.args_kwargs["args"] == [pm]
+        assert svc.payment_method_detach_task.call(pm) == 1
+        assert localstripe.card_customer(pm) is None
+        assert svc.payment_method_detach_task.call(pm) == 1  # run again (a worker restarted): harmless
 
     def test_card_asked_to_be_saved_is_kept_as_default(self, client, localstripe, seed_invoice):
         start = start_payment(localstripe, seed_invoice, save_card=True)
