@@ -12,7 +12,7 @@ from modelcluster.models import ClusterableModel
 
 from portal_models.money import currency_choices as iso_currency_choices
 
-from .tenants import Account, Tenant
+from .tenants import Account, Tenant, external_id_field, external_id_unique
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -87,6 +87,7 @@ class Invoice(ClusterableModel):
     seller_email = models.CharField(max_length=254, blank=True, editable=False)
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
     void_reason = models.CharField(max_length=255, blank=True, editable=False)
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -110,10 +111,25 @@ class Invoice(ClusterableModel):
 
     class Meta:
         ordering = ["-invoice_date", "-number"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="invoice_number_unique_per_tenant"),
+            external_id_unique("tenant", "invoice"),
+        ]
         indexes = [
+            models.Index(fields=["tenant", "updated_at", "id"], name="invoice_sync"),
             models.Index(fields=["account", "-invoice_date", "-number"], name="invoice_account_date"),
             models.Index(fields=["account", "status", "due_date"], name="invoice_account_status_due"),
+            # One per sortable column of the customer's list (selectors.billing.INVOICE_SORTS), in the order it
+            # emits (the column, then the id the same way; read backwards for the descending sort), so that a
+            # page of a 100k-invoice account is read from the index in order, whatever the sort.
+            models.Index(fields=["account", "number", "id"], name="invoice_account_number_id"),
+            models.Index(fields=["account", "status", "id"], name="invoice_account_status_id"),
+            models.Index(fields=["account", "invoice_date", "id"], name="invoice_account_date_id"),
+            models.Index(fields=["account", "due_date", "id"], name="invoice_account_due_id"),
+            models.Index(fields=["account", "total", "id"], name="invoice_account_total_id"),
+            models.Index(fields=["account", "amount_due", "id"], name="invoice_account_owed_id"),
+            # the admin's listing (newest first within the tenant)
+            models.Index(fields=["tenant", "-invoice_date", "-number"], name="invoice_tenant_date"),
         ]
 
     def __str__(self):
@@ -273,13 +289,17 @@ class CreditMemo(models.Model):
     date = models.DateField(default=timezone.localdate)
     amount = models.DecimalField(**MONEY, validators=[MinValueValidator(Decimal("0.01"))])
     reason = models.CharField(max_length=255)
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-date", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["tenant", "number"], name="credit_memo_number_unique_per_tenant")
+            models.UniqueConstraint(fields=["tenant", "number"], name="credit_memo_number_unique_per_tenant"),
+            external_id_unique("tenant", "credit_memo"),
         ]
+        indexes = [models.Index(fields=["tenant", "updated_at", "id"], name="credit_memo_sync")]
 
     def __str__(self):
         return f"Credit memo {self.number}"
@@ -337,12 +357,23 @@ class Payment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     reversal_reason = models.CharField(max_length=255, blank=True, editable=False)
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["account", "-received_at"], name="payment_account_received")]
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="payment_number_unique_per_tenant")]
+        indexes = [
+            models.Index(fields=["account", "-received_at"], name="payment_account_received"),
+            # the customer's list and the admin's: newest first, the id as the tie-breaker
+            models.Index(fields=["account", "-received_at", "-id"], name="payment_account_received_id"),
+            models.Index(fields=["tenant", "-received_at", "-id"], name="payment_tenant_received_id"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="payment_sync"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="payment_number_unique_per_tenant"),
+            external_id_unique("tenant", "payment"),
+        ]
         permissions = [("refund_payment", _("Can refund card payments"))]
 
     def __str__(self):

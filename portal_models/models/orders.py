@@ -12,7 +12,7 @@ from wagtail.documents import get_document_model_string
 
 from .billing import MONEY, Invoice
 from .services import Product
-from .tenants import Account, Tenant
+from .tenants import Account, Tenant, external_id_field, external_id_unique
 
 QUANTITY = {"max_digits": 12, "decimal_places": 2}
 
@@ -102,11 +102,25 @@ class Order(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancel_reason = models.CharField(max_length=255, blank=True, editable=False)
+    external_id = external_id_field()
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="order_number_unique_per_tenant")]
-        indexes = [models.Index(fields=["account", "-submitted_at"], name="order_account_submitted")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="order_number_unique_per_tenant"),
+            external_id_unique("tenant", "order"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-submitted_at"], name="order_account_submitted"),
+            # one per sortable column of the customer's list (selectors.orders.ORDER_SORTS), the id the same way
+            models.Index(fields=["account", "submitted_at", "id"], name="order_account_submitted_id"),
+            models.Index(fields=["account", "number", "id"], name="order_account_number_id"),
+            models.Index(fields=["account", "status", "id"], name="order_account_status_id"),
+            models.Index(fields=["account", "po_number", "id"], name="order_account_po_id"),
+            models.Index(fields=["account", "subtotal", "id"], name="order_account_subtotal_id"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="order_sync"),
+        ]
 
     def __str__(self):
         return _("Order %(number)s") % {"number": self.number}
@@ -251,13 +265,21 @@ class Delivery(models.Model):
         related_name="+",
         verbose_name=_("proof of delivery"),
     )
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-shipped_on", "-id"]
         verbose_name_plural = _("deliveries")
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="delivery_number_unique_per_tenant")]
-        indexes = [models.Index(fields=["account", "-shipped_on"], name="delivery_account_shipped")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="delivery_number_unique_per_tenant"),
+            external_id_unique("tenant", "delivery"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-shipped_on"], name="delivery_account_shipped"),
+            models.Index(fields=["tenant", "updated_at", "id"], name="delivery_sync"),
+        ]
 
     def __str__(self):
         return _("Delivery %(number)s") % {"number": self.number}

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from .tenants import Account, Tenant
+from .tenants import Account, Tenant, external_id_field, external_id_unique
 
 
 class Product(models.Model):
@@ -63,11 +63,17 @@ class Service(models.Model):
         max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
     currency = models.CharField(max_length=3, default="USD")
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-start_date", "pk"]
-        indexes = [models.Index(fields=["account", "-start_date"], name="service_account_start")]
+        constraints = [external_id_unique("account", "service")]
+        indexes = [
+            models.Index(fields=["account", "-start_date"], name="service_account_start"),
+            models.Index(fields=["updated_at", "id"], name="service_sync"),
+        ]
 
     def __str__(self):
         return f"{self.product} ({self.account})"
@@ -149,11 +155,17 @@ class CustomerUpload(models.Model):
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField(default=0)
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["account", "-created_at"], name="upload_account_created")]
+        constraints = [external_id_unique("account", "customer_upload")]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="upload_account_created"),
+            models.Index(fields=["updated_at", "id"], name="upload_sync"),
+        ]
 
     def __str__(self):
         return self.title

@@ -58,6 +58,23 @@ class DataVersioned(models.Model):
         super().save(*args, **kwargs)
 
 
+def external_id_field() -> models.CharField:
+    """The record's key in the tenant's accounting or ERP system (blank when it was made here)."""
+    return models.CharField(
+        _("external ID"), max_length=100, blank=True, help_text=_("The record's key in your accounting or ERP system.")
+    )
+
+
+def external_id_unique(scope: str, model: str) -> models.UniqueConstraint:
+    """``external_id`` (an accounting or ERP system's key) is unique within ``scope`` where it is set.
+
+    Records with a ``tenant`` are unique per tenant in the database; account-level records (contacts, services,
+    uploads) are unique per account here and per tenant by the API's writes (``services/api.py``)."""
+    return models.UniqueConstraint(
+        fields=[scope, "external_id"], condition=~Q(external_id=""), name=f"{model}_external_id_unique"
+    )
+
+
 def new_cache_version() -> str:
     return uuid.uuid4().hex
 
@@ -161,11 +178,17 @@ class Account(DataVersioned):
     stripe_customer_id = models.CharField(max_length=100, blank=True)
     autopay = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="account_number_unique_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="account_number_unique_per_tenant"),
+            external_id_unique("tenant", "account"),
+        ]
+        indexes = [models.Index(fields=["tenant", "updated_at", "id"], name="account_sync")]
 
     def __str__(self):
         return f"{self.name} ({self.number})"
@@ -210,6 +233,7 @@ class Contact(models.Model):
     can_order = models.BooleanField(
         _("can order"), default=False, help_text=_("May place orders (Order Pad) and request quotes.")
     )
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -220,8 +244,10 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "user"], condition=Q(user__isnull=False), name="one_contact_per_user_and_account"
-            )
+            ),
+            external_id_unique("account", "contact"),
         ]
+        indexes = [models.Index(fields=["updated_at", "id"], name="contact_sync")]
 
     def __str__(self):
         return self.full_name

@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ..uploads import content_matches
-from .tenants import Account, Tenant
+from .tenants import Account, Tenant, external_id_field, external_id_unique
 
 ATTACHMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "doc", "docx", "xls", "xlsx", "zip")
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -94,13 +94,18 @@ class Ticket(models.Model):
         limit_choices_to={"is_staff": True},
         verbose_name=_("assigned staff member"),
     )
+    external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-number"]
-        constraints = [models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique_per_tenant")]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="ticket_number_unique_per_tenant"),
+            external_id_unique("tenant", "ticket"),
+        ]
         indexes = [
+            models.Index(fields=["tenant", "updated_at", "id"], name="ticket_sync"),
             models.Index(fields=["account", "-updated_at"], name="ticket_account_updated"),
             models.Index(fields=["tenant", "status"], name="ticket_tenant_status"),
         ]
