@@ -364,7 +364,6 @@ class Payment(models.Model):
     class Meta:
         ordering = ["-received_at", "-id"]
         indexes = [
-            models.Index(fields=["account", "-received_at"], name="payment_account_received"),
             # the customer's list and the admin's: newest first, the id as the tie-breaker
             models.Index(fields=["account", "-received_at", "-id"], name="payment_account_received_id"),
             models.Index(fields=["tenant", "-received_at", "-id"], name="payment_tenant_received_id"),

@@ -112,8 +112,8 @@ class Order(models.Model):
             external_id_unique("tenant", "order"),
         ]
         indexes = [
-            models.Index(fields=["account", "-submitted_at"], name="order_account_submitted"),
             # one per sortable column of the customer's list (selectors.orders.ORDER_SORTS), the id the same way
+            # (the default, newest first, reads the first backwards)
             models.Index(fields=["account", "submitted_at", "id"], name="order_account_submitted_id"),
             models.Index(fields=["account", "number", "id"], name="order_account_number_id"),
             models.Index(fields=["account", "status", "id"], name="order_account_status_id"),
