@@ -1,21 +1,71 @@
-"""Paging of customer lists: one page of a queryset, with a clean fallback for a bad page number."""
+"""Paging of customer lists: one page of a queryset, with a clean fallback for a bad page number.
+
+A list's cost does not grow with the account's size: the count stops at :data:`COUNT_LIMIT` ("10,000+"), so
+pages beyond it are not offered (filter or export for more), and a page past the middle of a list is read from
+its end (the sort reversed, a small offset), so the last page costs what the first does.
+"""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
+COUNT_LIMIT = 10_000
 
-class KnownCountPaginator(Paginator):
-    """A paginator told its count (cached), so that a page costs one LIMIT query, whatever the list's size."""
 
-    def __init__(self, *args, count: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property
+def bounded_count(items, *, limit: int | None = None) -> int:
+    """How many ``items`` there are, counting at most ``limit + 1`` rows (:data:`COUNT_LIMIT` by default): a result
+    over ``limit`` means "more"."""
+    limit = COUNT_LIMIT if limit is None else limit
+    if isinstance(items, QuerySet):
+        return items[: limit + 1].count()
+    return min(len(items), limit + 1)
+
+
+class BoundedPaginator(Paginator):
+    """A paginator whose count is bounded (:func:`bounded_count`, or told it: a cached count), and whose pages in
+    the second half of a list are read with the order reversed."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None, limit: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.limit = COUNT_LIMIT if limit is None else limit
+        self._known_count = count
+
+    @cached_property
+    def bounded(self) -> int:
+        return self._known_count if self._known_count is not None else bounded_count(self.object_list, limit=self.limit)
+
+    @cached_property
+    def count(self) -> int:
+        return min(self.bounded, self.limit)
+
+    @property
+    def capped(self) -> bool:
+        """More items than the count shows (its pages stop at ``limit``)."""
+        return self.bounded > self.limit
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        items = self.object_list
+        if not self.capped and isinstance(items, QuerySet) and items.ordered and bottom > self.count // 2:
+            # from the end: the last rows in the reversed order, then turned back
+            rows = list(items.reverse()[self.count - top : self.count - bottom])
+            rows.reverse()
+            return Page(rows, number, self)
+        return super().page(number)
 
 
 def page_of(request, items, *, per_page: int, count: int | None = None):
-    """One page of ``items``; a page number that is not a number or out of range falls back with a message."""
-    paginator = Paginator(items, per_page) if count is None else KnownCountPaginator(items, per_page, count=count)
+    """One page of ``items``; a page number that is not a number or out of range falls back with a message.
+
+    ``count`` is a :func:`bounded_count` computed (and cached) by the caller, if any.
+    """
+    paginator = BoundedPaginator(items, per_page, count=count)
     raw = request.GET.get("page", "1")
     page = paginator.get_page(raw)
     # first, last and the neighbours of the current page, "…" between (Django's elided range)

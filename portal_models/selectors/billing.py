@@ -30,6 +30,12 @@ INVOICE_SORTS = {
 OVERDUE = "overdue"
 
 
+def tie_breaker(order_by) -> str:
+    """The id, the same way as the list's sort column: ``total, id`` or ``-total, -id``, one index read forwards or
+    backwards (``(account, total, id)``) for both directions, and a total order for paging."""
+    return "-pk" if order_by and str(order_by[0]).startswith("-") else "pk"
+
+
 def account_balance(*, account: Account) -> Decimal:
     """What the account owes: the amount due of its open invoices."""
     return Invoice.objects.filter(account=account).payable().aggregate(s=Sum("amount_due"))["s"] or ZERO
@@ -90,7 +96,7 @@ class InvoiceFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("sort"):
             qs = qs.order_by("-invoice_date", "-number")
         else:
-            qs = qs.order_by(*qs.query.order_by, "-pk")
+            qs = qs.order_by(*qs.query.order_by, tie_breaker(qs.query.order_by))
         return qs
 
 
@@ -112,11 +118,23 @@ def invoice_detail_queryset(*, queryset: QuerySet[Invoice]) -> QuerySet[Invoice]
 
 
 def payments_visible(*, account: Account) -> QuerySet[Payment]:
-    return (
-        Payment.objects.filter(account=account)
-        .annotate(invoice_count=Count("allocations"))
-        .order_by("-received_at", "-pk")
+    """An account's payments, newest first (read in order from ``payment_account_received_id``)."""
+    return Payment.objects.filter(account=account).order_by("-received_at", "-pk")
+
+
+def payments_count_invoices(payments) -> list[Payment]:
+    """A page of payments, each with ``invoice_count`` (how many invoices it paid): one query for the page's
+    payments only, never a count over all of the account's payments."""
+    payments = list(payments)
+    counts = dict(
+        PaymentAllocation.objects.filter(payment__in=payments)
+        .values_list("payment")
+        .annotate(n=Count("pk"))
+        .values_list("payment", "n")
     )
+    for payment in payments:
+        payment.invoice_count = counts.get(payment.pk, 0)
+    return payments
 
 
 def payment_detail_queryset(*, queryset: QuerySet[Payment]) -> QuerySet[Payment]:
@@ -259,6 +277,7 @@ __all__ = [
     "invoice_list",
     "invoices_visible",
     "payment_detail_queryset",
+    "payments_count_invoices",
     "payments_visible",
     "statement_of_account",
 ]

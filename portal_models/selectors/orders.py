@@ -25,6 +25,7 @@ from portal_models.models import (
     Quote,
     Tenant,
 )
+from portal_models.selectors.billing import tie_breaker
 
 ORDER_SORTS = {
     "number": "number",
@@ -116,7 +117,7 @@ class OrderFilter(django_filters.FilterSet):
         qs = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("sort"):
             return qs.order_by("-submitted_at", "-pk")
-        return qs.order_by(*qs.query.order_by, "-pk")
+        return qs.order_by(*qs.query.order_by, tie_breaker(qs.query.order_by))
 
 
 def order_list(*, queryset: QuerySet[Order], params) -> OrderFilter:

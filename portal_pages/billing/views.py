@@ -20,7 +20,7 @@ from portal_models.selectors.orders import invoices_of_branch, payments_of_branc
 from portal_models.services import billing as billing_services
 
 from ..identity.views import system_access_context
-from ..pagination import SHOW_ALL_LIMIT, page_of, page_size, page_size_choices, querystring_without
+from ..pagination import SHOW_ALL_LIMIT, bounded_count, page_of, page_size, page_size_choices, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
 from .forms import CompanyAddressForm, ContactForm, StatementForm
@@ -64,8 +64,13 @@ def invoices(page, request, portal):
         )
         invoices = filterset.qs
         listing = querystring_without(request, "page")
-        count = caching.for_portal(
-            portal, "invoice-count", invoices.count, listing, timezone.localdate(), branch.pk if branch else ""
+        count = caching.for_portal(  # bounded: "more than 10,000" costs what 10,000 do, once per change
+            portal,
+            "invoice-count",
+            lambda: bounded_count(invoices),
+            listing,
+            timezone.localdate(),
+            branch.pk if branch else "",
         )
         results = _page(request, invoices, per_page=page_size(request), count=count)
         return {
@@ -160,15 +165,19 @@ def invoice_pdf(page, request, portal, pk):
 # --- payments --------------------------------------------------------------------------------
 @customer_screen(name="payments")
 def payments(page, request, portal):
-    payments = payments_of_branch(
-        billing_selectors.payments_visible(account=portal.account), branch=access.active_branch(request, portal)
-    )
-    results = _page(request, payments)
+    branch = access.active_branch(request, portal)
+    payments = payments_of_branch(billing_selectors.payments_visible(account=portal.account), branch=branch)
+    count = caching.for_portal(portal, "payment-count", lambda: bounded_count(payments), branch.pk if branch else "")
+    results = _page(request, payments, count=count)
     return render_screen(
         page,
         request,
         "theme/portal/billing/payment_list.html",
-        {"page_obj": results, "payments": results.object_list, "querystring": ""},
+        {
+            "page_obj": results,
+            "payments": billing_selectors.payments_count_invoices(results.object_list),
+            "querystring": "",
+        },
     )
 
 
