@@ -1,8 +1,9 @@
 """Which tenants a staff user administers, and the one function that scopes their records.
 
 Staff belong to tenants through their tenants' staff groups (:class:`~portal_models.models.TenantStaffGroup`);
-superusers see every tenant. The admin (``admin/scoping.py``) and staff-side selectors use
-:func:`staff_scope`, so no admin listing, chooser, export or action decides this on its own.
+superusers see every tenant; an integration API key (:class:`~portal_models.models.ApiKey`) sees its own tenant.
+The admin (``admin/scoping.py``), the integration API (``portal_api``) and staff-side selectors use
+:func:`staff_scope`, so no admin listing, chooser, export, action or endpoint decides this on its own.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
 
-from .models import StaffRole, Tenant, TenantStaffGroup, User
+from .models import ApiKey, StaffRole, Tenant, TenantStaffGroup, User
 
 # How a record reaches its tenant, for models where it is not ``tenant`` or ``account__tenant``.
 TENANT_PATHS: dict[str, str] = {
     "portal_models.tenant": "pk",
     "portal_models.user": "contacts__account__tenant",
     "wagtailcore.collection": "portal_scope__tenant",
+    "portal_models.webhookdelivery": "endpoint__tenant",
+    "portal_models.webhookattempt": "delivery__endpoint__tenant",
 }
 MULTI_VALUED_PATHS = {"contacts__account__tenant"}
 # Models whose rows without a tenant are shared by every tenant (global templates): staff may see and
@@ -25,9 +28,14 @@ SHARED_WHEN_NULL = {"portal_models.caserole"}
 
 
 def staff_tenant_ids(user) -> frozenset[int] | None:
-    """The ids of the tenants ``user`` is staff of; ``None`` means every tenant (superusers)."""
+    """The ids of the tenants ``user`` is staff of; ``None`` means every tenant (superusers).
+
+    ``user`` may also be an integration API key (``request.user`` of ``/api/v1/``): it is staff of its one tenant
+    while it is not revoked, so the API and the admin scope records by this same function."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
+    if isinstance(user, ApiKey):
+        return frozenset({user.tenant_id})
     if user.is_superuser:
         return None
     cached = getattr(user, "_portal_staff_tenant_ids", None)

@@ -1,3 +1,4 @@
+from .api import ApiKey, ApiScope, IdempotentRequest
 from .audit import SecurityEvent, SecurityEventType
 from .billing import (
     CreditMemo,
@@ -16,6 +17,7 @@ from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, Cas
 from .checks import PromisedCheck
 from .claims import PaymentClaim
 from .identity import RegistrationRequest
+from .integrations import ImportKind, ImportRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .orders import (
     OPEN_ORDER_STATUSES,
     AccountPrice,
@@ -48,6 +50,9 @@ from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, Tick
 from .users import User
 
 __all__ = [
+    "ApiKey",
+    "ApiScope",
+    "IdempotentRequest",
     "OPEN_ORDER_STATUSES",
     "AccountPrice",
     "Branch",
@@ -95,6 +100,12 @@ __all__ = [
     "PaymentReminder",
     "PromisedCheck",
     "RegistrationRequest",
+    "ImportKind",
+    "ImportRun",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "StripeEvent",
     "TenantSequence",
     "StaffRole",

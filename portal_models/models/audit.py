@@ -25,6 +25,9 @@ class SecurityEventType(models.TextChoices):
     PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
     REFUND_RECORDED = "refund_recorded", _("Refund recorded")
     PAYMENT_MISMATCH = "payment_mismatch", _("Payment event refused (does not match what was asked)")
+    API_WRITE = "api_write", _("Change made through the integration API")
+    API_KEY_CREATED = "api_key_created", _("API key created")
+    API_KEY_REVOKED = "api_key_revoked", _("API key revoked")
 
 
 class SecurityEvent(models.Model):
