@@ -36,6 +36,7 @@ from portal_models.selectors.admin_dashboard import accounts_with_collection_fig
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services.audit import security_event_record
 from portal_models.services.emails import account_portal_url, send_branded_email
+from portal_models.services import outgoing_webhooks as webhooks
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -413,6 +414,7 @@ def payment_record_locked(
             "stripe_payment_intent_id": payment.stripe_payment_intent_id or "",
         },
     )
+    webhooks.payment_event_emit(payment=payment, event=webhooks.WebhookEvent.PAYMENT_RECORDED)
     return payment
 
 

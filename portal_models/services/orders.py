@@ -40,6 +40,7 @@ from portal_models.money import ZERO, quantize
 from portal_models.selectors.billing import billing_contact_emails
 from portal_models.services import billing as billing_services
 from portal_models.services import documents
+from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.services.emails import account_portal_url, send_plain_email
 
 ORDER_SEQUENCE = "order"
@@ -215,6 +216,7 @@ def order_submit(
     OrderLine.objects.bulk_create(order_lines)
     order_recalculate(order=order)
     _event(order, "submitted", _("Order submitted"), by=order.placed_by)
+    webhooks.order_placed_emit(order=order)
     if send_email:
         transaction.on_commit(
             lambda: _send(

@@ -38,6 +38,7 @@ from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
 from portal_models.selectors.billing import billing_contact_emails
 from portal_models.services.emails import account_portal_url, send_branded_email
+from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
@@ -910,6 +911,7 @@ def payment_failure_record(obj: dict) -> Payment | None:
     )
     if kind.settles_later:  # the customer left thinking it was paid: tell them (and billing) it was not
         enqueue_on_commit(payment_failed_task, failed.pk)
+    webhooks.payment_event_emit(payment=failed, event=webhooks.WebhookEvent.PAYMENT_FAILED)
     return failed
 
 
@@ -1031,6 +1033,7 @@ def payment_apply_refund_total(*, payment: Payment, refunded_total: Decimal) -> 
         touched = [a.invoice for a in payment.allocations.select_related("invoice")]
     for invoice in Invoice.objects.select_for_update().filter(pk__in=[i.pk for i in touched]):
         invoice_recalculate(invoice=invoice)
+    webhooks.payment_event_emit(payment=payment, event=webhooks.WebhookEvent.PAYMENT_REFUNDED)
     return payment
 
 

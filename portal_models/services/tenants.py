@@ -41,6 +41,9 @@ ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         ),
         *(p for model in ("branch", "accountprice") for p in _crud(model)),  # 0027: ordering
         *(p for model in ("order", "quote", "delivery") for p in _crud(model, ("view", "change"))),
+        *_crud("webhookendpoint"),  # 0032: webhooks and imports
+        *_crud("webhookdelivery", ("view", "change")),
+        *_crud("importrun", ("view", "add")),
     ],
     StaffRole.SUPPORT: [
         *ADMIN_BASICS,

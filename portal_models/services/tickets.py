@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from portal_models.models import Account, Tenant, Ticket, TicketComment, TicketStatus, User
 from portal_models.models.tickets import TicketCategory, TicketSeverity, validate_ticket_attachment
+from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.services.emails import account_portal_url, admin_url, send_branded_email, tenant_language
 from portal_models.staff_access import tenant_desk_staff
 from portal_models.storage import storage_guard
@@ -208,6 +209,7 @@ def ticket_open(
         created_by=user,
     )
     _after_commit(_email_support_new_ticket, ticket)
+    webhooks.ticket_opened_emit(ticket=ticket)
     return ticket
 
 

@@ -11,3 +11,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # runserver serves the public images (logos, page images) itself; in production the storage (S3) does.
 SERVE_PUBLIC_MEDIA = True
+
+# Webhook endpoints on this machine (a local receiver) are allowed in the demo; production refuses them.
+PORTAL_OUTGOING_HTTP_ALLOW_PRIVATE = True

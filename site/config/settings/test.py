@@ -17,3 +17,6 @@ CAPTCHA_TEST_MODE = True  # the registration image code accepts "PASSED"
 # Off by default so that tests may use client.login(); the identity tests switch them on.
 AXES_ENABLED = False
 PORTAL_ADMIN_REQUIRE_2FA = False
+
+# The tests' webhook receivers listen on 127.0.0.1 (the production check is tested on its own).
+PORTAL_OUTGOING_HTTP_ALLOW_PRIVATE = True
