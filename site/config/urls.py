@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include(two_factor_urlpatterns)),
     path("healthz", healthz, name="healthz"),
     path("stripe/webhook/", stripe_webhook, name="stripe_webhook"),
+    path("api/v1/", include("portal_api.urls", namespace="api")),  # the integration API (portal_api)
 ]
 
 if settings.SERVE_PUBLIC_MEDIA:  # the dev settings (demo) only

@@ -19,6 +19,10 @@ INSTALLED_APPS = [
     "portal_models",
     "portal_pages",
     "theme",
+    "portal_api",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
@@ -272,3 +276,25 @@ CONTENT_SECURITY_POLICY = {
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+
+# The integration API (portal_api, /api/v1/): its viewsets set their own authentication (API keys), permissions
+# (scopes) and per-key rate limit, so DRF's defaults (used by Wagtail's admin API) stay as they are.
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Client Portal integration API",
+    "DESCRIPTION": "Accounts, contacts, invoices, credit memos, payments, services, tickets, documents, orders and "
+    "deliveries of one tenant, for an accounting or ERP system. Authenticate with `Authorization: Bearer <key>` "
+    "(keys are made by staff in the admin); send an `Idempotency-Key` header with every POST.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["portal_api.schema.only_api_v1"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our static files: no CDN, under the portal's CSP
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketCategoryEnum": "portal_models.models.TicketCategory",
+        "DocumentCategoryEnum": "portal_models.models.UploadCategory",
+    },
+}
+# Requests per key: (limit, window in seconds).
+PORTAL_API_RATE_LIMIT = (600, 60)
