@@ -19,13 +19,33 @@ def safe_cell(value):
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
-def table_response(*, rows, columns, filename: str, file_format: str):
-    """A CSV (default) or XLSX download of ``rows`` (sequences of cell values) under ``columns``, every cell through
-    :func:`safe_cell`. ``filename`` without extension."""
-    import csv
-    import io
+class _Echo:
+    """A file-like object whose ``write`` returns what it is given: csv.writer then yields lines one at a time."""
 
-    from django.http import HttpResponse
+    def write(self, value):
+        return value
+
+
+def csv_rows(*, rows, columns):
+    """The lines of a CSV file of ``rows`` under ``columns`` (every cell through :func:`safe_cell`), one at a time."""
+    import csv
+
+    writer = csv.writer(_Echo())
+    yield writer.writerow([str(c) for c in columns])
+    for row in rows:
+        yield writer.writerow([safe_cell(v) for v in row])
+
+
+def table_response(*, rows, columns, filename: str, file_format: str = "csv"):
+    """A CSV (default) or XLSX download of ``rows`` (sequences of cell values, or a generator over a queryset's
+    ``iterator()``) under ``columns``, every cell through :func:`safe_cell`. ``filename`` without extension.
+
+    Of any size in constant memory: the CSV is streamed as it is written (its first line leaves before the first
+    row is read); the XLSX is written row by row by openpyxl's write-only workbook into a temporary file, which is
+    then streamed."""
+    import tempfile
+
+    from django.http import FileResponse, StreamingHttpResponse
 
     if file_format == "xlsx":
         from openpyxl import Workbook
@@ -35,17 +55,15 @@ def table_response(*, rows, columns, filename: str, file_format: str):
         sheet.append([str(c) for c in columns])
         for row in rows:
             sheet.append([safe_cell(v) for v in row])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        spool = tempfile.TemporaryFile()
+        book.save(spool)
+        spool.seek(0)
+        return FileResponse(
+            spool,
+            as_attachment=True,
+            filename=f"{filename}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_rows(rows=rows, columns=columns), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([str(c) for c in columns])
-    for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
     return response

@@ -3,8 +3,6 @@
 Handlers parse input, call one selector or service, render. Every object goes through portal_models.access.
 """
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -13,11 +11,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal_models import access, caching
-from portal_models.exports import safe_cell, table_response
+from portal_models.exports import table_response
 from portal_models.models import Contact, Payment
 from portal_models.selectors import billing as billing_selectors
 from portal_models.selectors.orders import invoices_of_branch, payments_of_branch
 from portal_models.services import billing as billing_services
+from portal_models.services import outgoing_webhooks
 
 from ..identity.views import system_access_context
 from ..pagination import SHOW_ALL_LIMIT, bounded_count, page_of, page_size, page_size_choices, querystring_without
@@ -102,29 +101,24 @@ def invoices_export(page, request, portal):
     if filterset.is_bound and not filterset.is_valid():
         messages.error(request, _("The export could not be made: correct the filters first."))
         return redirect(page.route_url("invoices", request=request) + "?" + request.GET.urlencode())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="invoices-{portal.account.number}-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for inv in filterset.qs.iterator(chunk_size=500):
-        writer.writerow(
-            [
-                safe_cell(value)
-                for value in (
-                    inv.number,
-                    inv.display_status,
-                    inv.invoice_date.isoformat(),
-                    inv.due_date.isoformat(),
-                    inv.terms,
-                    inv.total,
-                    inv.amount_paid,
-                    inv.amount_due,
-                    inv.currency,
-                )
-            ]
+    rows = (
+        (
+            inv.number,
+            inv.display_status,
+            inv.invoice_date.isoformat(),
+            inv.due_date.isoformat(),
+            inv.terms,
+            inv.total,
+            inv.amount_paid,
+            inv.amount_due,
+            inv.currency,
         )
-    return response
+        for inv in filterset.qs.iterator(chunk_size=2000)  # read as it is sent: constant memory at any size
+    )
+    stamp = timezone.localdate().isoformat()
+    return table_response(
+        rows=rows, columns=CSV_COLUMNS, filename=f"invoices-{portal.account.number}-{stamp}", file_format="csv"
+    )
 
 
 @customer_screen(name="invoice", nav="invoices")
@@ -136,7 +130,10 @@ def invoice(page, request, portal, pk):
             pay_url = page.route_url("pay_invoice", invoice.pk, request=request)
         return {"invoice": invoice, "pay_url": pay_url}
 
-    return render_screen(page, request, "theme/portal/billing/invoice_detail.html", context, cache_page=True)
+    response = render_screen(page, request, "theme/portal/billing/invoice_detail.html", context, cache_page=True)
+    # after the page (a cached one too): the invoice is the account's, else render_screen answered 404
+    outgoing_webhooks.invoice_viewed(invoice_id=pk, account=portal.account, user=request.user)
+    return response
 
 
 @customer_screen(name="invoice_pdf", nav="invoices")

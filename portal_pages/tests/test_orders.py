@@ -104,7 +104,7 @@ def test_orders_list_filters_csv_and_isolation(client, portal_a, portal_b, buyer
     text = client.get(url(portal_a, "orders"), {"q": "PO-A"}).content.decode()
     assert mine[0].number in text and mine[2].number not in text
     assert client.get(url(portal_a, "orders"), {"status": "bogus", "sort": "nope"}).status_code == 200
-    rows = list(csv.reader(io.StringIO(client.get(url(portal_a, "orders_export")).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(url(portal_a, "orders_export")).getvalue().decode())))
     assert len(rows) == 4 and other.number not in str(rows)
     assert any(cell.startswith("'=") for row in rows for cell in row)  # CSV injection neutralised
     assert client.get(url(portal_a, "order", other.pk)).status_code == 404
@@ -227,7 +227,7 @@ def test_branch_filters_invoices_and_payments(client, portal_a, buyer, catalogue
     client.post(url(portal_a, "switch_branch"), {"branch": north.pk})
     text = client.get(url(portal_a, "invoices")).content.decode()
     assert north_invoice.number in text and "HQ-1" not in text
-    rows = client.get(url(portal_a, "invoices_export")).content.decode()
+    rows = client.get(url(portal_a, "invoices_export")).getvalue().decode()
     assert north_invoice.number in rows and "HQ-1" not in rows
     text = client.get(url(portal_a, "payments")).content.decode()
     assert paid_north.display_number in text and paid_hq.display_number not in text
