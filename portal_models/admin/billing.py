@@ -279,7 +279,8 @@ class ContactAdmin(BillingModelAdmin):
         ),
         MultiFieldPanel(
             [
-                FieldPanel("user"),
+                # No user field: linking an existing user is the invitation they accept (granting "can log in"
+                # to a contact whose email has a user sends it; services.invitations).
                 FieldPanel("can_login"),
                 FieldPanel("can_pay"),
                 FieldPanel("can_manage_contacts"),

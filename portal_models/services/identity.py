@@ -89,6 +89,7 @@ def _login_url(tenant: Tenant) -> str:
 
 class VerifyResult(enum.Enum):
     OK = "ok"
+    INVITED = "invited"  # the email belongs to an existing user: they were sent invitations to accept, signed in
     WRONG = "wrong"
     EXPIRED = "expired"
     LOCKED = "locked"
@@ -173,7 +174,11 @@ def registration_resend(*, registration: RegistrationRequest) -> RegistrationReq
 
 @transaction.atomic
 def registration_verify(*, registration: RegistrationRequest, code: str) -> VerifyResult:
-    """Check the emailed code; on success create or link the User and email a temporary password."""
+    """Check the emailed code; on success create the User (linked to the contacts) and email a temporary password.
+
+    A user who already exists is not linked by their email: each company's contact becomes an invitation they accept
+    signed in as themselves (:func:`invitations.invitation_send`), and their password stays theirs (INVITED).
+    """
     registration = (
         RegistrationRequest.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=registration.pk)
     )
@@ -188,20 +193,35 @@ def registration_verify(*, registration: RegistrationRequest, code: str) -> Veri
         registration.save(update_fields=["attempts", "code_hash"])
         return VerifyResult.LOCKED if not registration.code_hash else VerifyResult.WRONG
 
-    user = _user_for_contacts(
-        email=registration.email,
-        contacts=list(registrable_contacts(tenant=registration.tenant, email=registration.email)),
-        first_name=registration.first_name,
-        last_name=registration.last_name,
-    )
-    temporary = generate_temporary_password()
-    user.set_password(temporary)
-    user.must_change_password = True
-    user.save(update_fields=["password", "must_change_password"])
+    contacts = list(registrable_contacts(tenant=registration.tenant, email=registration.email))
+    linked = next((c.user for c in contacts if c.user_id), None)
+    existing = linked or User.objects.filter(email__iexact=registration.email).first()
     registration.status = RegistrationRequest.Status.VERIFIED
     registration.code_hash = ""
     registration.verified_at = timezone.now()
     registration.save(update_fields=["status", "code_hash", "verified_at"])
+    if existing is not None:
+        # An existing user is never linked by their email: each other company's contact asks them, and they accept
+        # signed in as themselves.
+        taken = set(Contact.objects.filter(user=existing).values_list("account_id", flat=True))
+        for contact in contacts:
+            if contact.user_id is None and contact.account_id not in taken:
+                invitations.invitation_send(contact=contact, user=existing)
+                taken.add(contact.account_id)
+        if linked is None or existing.has_usable_password():
+            return VerifyResult.INVITED  # and their password stays theirs
+        user = linked  # granted a login here and never chose a password: a temporary one lets them in
+    else:
+        user = _user_for_contacts(
+            email=registration.email,
+            contacts=contacts,
+            first_name=registration.first_name,
+            last_name=registration.last_name,
+        )
+    temporary = generate_temporary_password()
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
     send_branded_email(
         tenant=registration.tenant,
         to=[user.email],

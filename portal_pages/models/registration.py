@@ -121,6 +121,15 @@ class PortalRegistrationPage(CachedViewRestrictionsMixin, LocalizedPortalPageMix
             result = identity.registration_verify(registration=registration, code=form.cleaned_data["code"])
             if result is identity.VerifyResult.OK:
                 return redirect(self._step_url(request, "done"))
+            if result is identity.VerifyResult.INVITED:
+                messages.success(
+                    request,
+                    _(
+                        "You already have a login with this email: we emailed you an invitation. Open it and sign "
+                        "in with your own password to join."
+                    ),
+                )
+                return redirect(self.portal_home.login_url(request))
             errors = {
                 identity.VerifyResult.WRONG: _("That code is not right. Check the email and try again."),
                 identity.VerifyResult.EXPIRED: _("That code has expired. Use “Resend code” to get a new one."),
