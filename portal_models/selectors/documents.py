@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import django_filters
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +17,7 @@ from ..models import (
     OUTSTANDING_REQUIREMENT_STATUSES,
     Service,
     ServiceRequirement,
+    ServiceType,
 )
 
 
@@ -27,6 +30,55 @@ def services_for(*, portal: PortalContext) -> QuerySet[Service]:
         )
         .order_by("-start_date", "pk")
     )
+
+
+class ServiceStatus:
+    """Where a service is in its term today (derived from its dates, not stored)."""
+
+    ACTIVE = "active"
+    UPCOMING = "upcoming"
+    ENDED = "ended"
+    CHOICES = [(ACTIVE, _("Active")), (UPCOMING, _("Not started yet")), (ENDED, _("Ended"))]
+
+
+class ServiceFilter(django_filters.FilterSet):
+    """Filters of an (already access-scoped) service list: type and status. Unknown values are reported on the
+    form and ignored."""
+
+    service_type = django_filters.ChoiceFilter(
+        choices=ServiceType.choices, label=_("Service type"), empty_label=_("All types")
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ServiceStatus.CHOICES, method="filter_status", label=_("Status"), empty_label=_("All statuses")
+    )
+
+    class Meta:
+        model = Service
+        fields: list[str] = []
+
+    def filter_status(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == ServiceStatus.ACTIVE:
+            return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
+        if value == ServiceStatus.UPCOMING:
+            return queryset.filter(start_date__gt=today)
+        if value == ServiceStatus.ENDED:
+            return queryset.filter(end_date__lt=today)
+        return queryset
+
+
+def service_list(*, portal: PortalContext, params) -> ServiceFilter:
+    """The filter set for ``params`` (a QueryDict) over the company's services; ``.qs`` is the filtered list."""
+    return ServiceFilter(params or None, queryset=services_for(portal=portal))
+
+
+def service_status(service: Service) -> str:
+    today = timezone.localdate()
+    if service.start_date > today:
+        return ServiceStatus.UPCOMING
+    if service.end_date is not None and service.end_date < today:
+        return ServiceStatus.ENDED
+    return ServiceStatus.ACTIVE
 
 
 def service_detail(*, portal: PortalContext, pk: int) -> Service:

@@ -6,6 +6,7 @@ from . import views
 
 urlpatterns = [
     re_path(r"^services/$", views.services, name="services"),
+    re_path(r"^services/export/$", views.services_export, name="services_export"),
     re_path(r"^services/(?P<service_pk>\d+)/$", views.service_detail, name="service_detail"),
     re_path(
         r"^services/(?P<service_pk>\d+)/requirements/(?P<pk>\d+)/$", views.requirement_upload, name="requirement_upload"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from portal_models import access
 from portal_models.access import PortalPermission
 from portal_models.downloads import file_download
+from portal_models.exports import table_response
 from portal_models.selectors import documents as selectors
 from portal_models.services.documents import customer_upload_create, max_upload_bytes, requirement_fulfil
 
@@ -26,8 +27,56 @@ def _add_errors(form, error: ValidationError, field: str = "file") -> None:
 
 @customer_screen(name="services")
 def services(page, request, portal):
+    """The company's services, filtered by type and status (seed 000), with CSV / XLSX export of what is shown."""
+    service_filter = selectors.service_list(portal=portal, params=request.GET)
     return render_screen(
-        page, request, "theme/portal/documents/services.html", {"services": selectors.services_for(portal=portal)}
+        page,
+        request,
+        "theme/portal/documents/services.html",
+        {
+            "services": service_filter.qs,
+            "filter": service_filter,
+            "filtered": any(request.GET.get(name) for name in service_filter.filters),
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@customer_screen(name="services_export", nav="services")
+def services_export(page, request, portal):
+    """The services on the screen (same filters) as CSV, or XLSX with ``format=xlsx``."""
+    service_filter = selectors.service_list(portal=portal, params=request.GET)
+    statuses = dict(selectors.ServiceStatus.CHOICES)
+    columns = (
+        _("Product"),
+        _("Start"),
+        _("End"),
+        _("Service type"),
+        _("Status"),
+        _("Users"),
+        _("Total cost"),
+        _("Currency"),
+        _("Required files missing"),
+    )
+    rows = [
+        (
+            s.product.name,
+            s.start_date,
+            s.end_date,
+            s.get_service_type_display(),
+            str(statuses[selectors.service_status(s)]),
+            s.seats,
+            s.total_cost,
+            s.currency,
+            s.outstanding,
+        )
+        for s in service_filter.qs
+    ]
+    return table_response(
+        rows=rows,
+        columns=columns,
+        filename=f"services-{portal.account.number}",
+        file_format="xlsx" if request.GET.get("format") == "xlsx" else "csv",
     )
 
 
