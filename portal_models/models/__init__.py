@@ -1,3 +1,4 @@
+from .announcements import Announcement, AnnouncementDismissal
 from .api import ApiKey, ApiScope, IdempotentRequest
 from .audit import SecurityEvent, SecurityEventType
 from .billing import (
@@ -50,6 +51,8 @@ from .tickets import Ticket, TicketCategory, TicketComment, TicketSeverity, Tick
 from .users import User
 
 __all__ = [
+    "Announcement",
+    "AnnouncementDismissal",
     "ApiKey",
     "ApiScope",
     "IdempotentRequest",
