@@ -284,7 +284,7 @@ class DocumentCreateInput(serializers.Serializer):
 
 
 class TicketCommentSerializer(serializers.ModelSerializer):
-    from_staff = serializers.BooleanField(source="is_staff", read_only=True)
+    from_staff = serializers.BooleanField(source="by_staff", read_only=True)
 
     class Meta:
         model = TicketComment

@@ -267,7 +267,10 @@ def delivery_create(
 def document_upload(*, account: Account, title: str, category: str, file, external_id: str = "") -> CustomerUpload:
     """A file on the account's documents, checked by the one upload rule (``check_upload``)."""
     external_id = external_id_check(model=CustomerUpload, tenant_id=account.tenant_id, external_id=external_id)
-    upload = customer_upload_create(account=account, user=None, title=title, category=category, file=file)
+    try:
+        upload = customer_upload_create(account=account, user=None, title=title, category=category, file=file)
+    except ValidationError as exc:  # the upload rule's messages are about the file
+        raise ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"file": exc.messages}) from None
     _set_external_id(upload, external_id, tenant_id=account.tenant_id)
     return upload
 
