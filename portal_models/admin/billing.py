@@ -20,7 +20,9 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from phonenumber_field.modelfields import PhoneNumberField
 from wagtail import hooks
+from wagtail.admin.forms.models import register_form_field_override
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.log_actions import log
 from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
@@ -30,6 +32,7 @@ from wagtail_modeladmin.views import CreateView
 from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, PaymentReminder
 from portal_models.models.billing import ISSUED_IS_FINAL, PAYABLE_STATUSES
 from portal_models.money import format_money
+from portal_models.phones import PhoneTextField
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services import billing as billing_services
@@ -233,6 +236,10 @@ class AccountAdmin(BillingModelAdmin):
         return (
             date_format(timezone.localtime(obj.last_reminded_at), "SHORT_DATE_FORMAT") if obj.last_reminded_at else "—"
         )
+
+
+# Phone numbers are typed as people write them; the record reads them in its tenant's region (E.164).
+register_form_field_override(PhoneNumberField, override={"form_class": PhoneTextField})
 
 
 class ContactAdmin(BillingModelAdmin):

@@ -2,10 +2,14 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from ..phones import phone_parse, validate_phone_region
 
 
 def default_languages() -> list[str]:
@@ -13,8 +17,6 @@ def default_languages() -> list[str]:
 
 
 def validate_languages(value) -> None:
-    from django.core.exceptions import ValidationError
-
     known = dict(settings.LANGUAGES)
     if not isinstance(value, list) or not value or any(code not in known for code in value):
         raise ValidationError(_("Choose one or more of: %(codes)s.") % {"codes": ", ".join(known)})
@@ -149,6 +151,13 @@ class Tenant(DataVersioned):
             "(sent by the daily reminders task). 0: only when staff send one."
         ),
     )
+    phone_region = models.CharField(
+        _("phone numbers' country"),
+        max_length=2,
+        default="US",
+        validators=[validate_phone_region],
+        help_text=_("Phone numbers typed without a country code are read as numbers of this country (e.g. US, GB)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -214,8 +223,8 @@ class Contact(models.Model):
     last_name = models.CharField(max_length=100)
     title = models.CharField(max_length=100, blank=True)
     email = models.EmailField(blank=True)
-    business_phone = models.CharField(max_length=40, blank=True)
-    cell_phone = models.CharField(max_length=40, blank=True)
+    business_phone = PhoneNumberField(_("business phone"), blank=True)  # E.164; read in the tenant's region
+    cell_phone = PhoneNumberField(_("cell phone"), blank=True)
     address_1 = models.CharField(max_length=200, blank=True)
     address_2 = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100, blank=True)
@@ -251,6 +260,27 @@ class Contact(models.Model):
 
     def __str__(self):
         return self.full_name
+
+    PHONE_FIELDS = ("business_phone", "cell_phone")
+
+    def clean_fields(self, exclude=None):
+        """Phone numbers without a country code are read in the tenant's region, then stored in E.164."""
+        errors = {}
+        region = self.account.tenant.phone_region if self.account_id else None
+        for name in self.PHONE_FIELDS:
+            if exclude and name in exclude:
+                continue
+            try:
+                setattr(self, name, phone_parse(getattr(self, name), region=region) or "")
+            except ValidationError as error:
+                errors[name] = error.error_list
+        exclude = {*(exclude or ()), *errors}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def full_name(self) -> str:

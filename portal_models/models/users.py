@@ -2,6 +2,7 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class UserManager(BaseUserManager):
@@ -44,6 +45,9 @@ class User(AbstractUser):
     )
     language = models.CharField(_("preferred language"), max_length=10, blank=True)
     theme = models.CharField(_("theme"), max_length=10, choices=Theme.choices, default=Theme.AUTO)
+    phone = PhoneNumberField(
+        _("mobile phone"), blank=True, help_text=_("In E.164; the number sign-in codes are texted to (two-factor).")
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal_models.models import Account, Contact
+from portal_models.phones import PhoneTextField
 from portal_models.services.billing import ACCOUNT_ADDRESS_FIELDS, CONTACT_FIELDS
 
 MAX_STATEMENT_DAYS = 366 * 5
@@ -17,6 +18,8 @@ class ContactForm(forms.ModelForm):
         model = Contact
         fields = CONTACT_FIELDS
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        # typed as people write them; the contact reads them in the tenant's region and keeps E.164
+        field_classes = {"business_phone": PhoneTextField, "cell_phone": PhoneTextField}
 
 
 class CompanyAddressForm(forms.ModelForm):
