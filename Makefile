@@ -5,7 +5,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint install check bench serve soak stack stack-test
+.PHONY: demo test lint install check bench serve soak stack stack-test vnu
 
 # Development and tests install requirements-dev.txt (production's requirements.txt plus tests and tools).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -25,7 +25,17 @@ demo: install
 	@echo "Portal running at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+# The Nu HTML checker (vnu.jar from npm's vnu-jar; runs on Java) for portal_pages/tests/test_a11y_html_validity.py,
+# in the git-ignored .tools/vnu/. Without npm or Java the test skips (CI installs both and requires it).
+VNU_JAR := .tools/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR):
+	mkdir -p .tools/vnu
+	npm install --prefix .tools/vnu --no-audit --no-fund --silent vnu-jar@26.9.27
+
+vnu:
+	@if command -v npm >/dev/null; then $(MAKE) -s $(VNU_JAR); else echo "npm not found: the HTML check skips"; fi
+
+test: install vnu
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py check

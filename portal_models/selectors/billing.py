@@ -7,7 +7,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import django_filters
-from django import forms
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal_models.models import Account, Contact, CreditMemo, Invoice, Payment, PaymentAllocation
 from portal_models.models.billing import PAYABLE_STATUSES, InvoiceStatus
 from portal_models.money import ZERO
+from portal_models.widgets import DateInput
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -75,10 +75,11 @@ class InvoiceFilter(django_filters.FilterSet):
         empty_label=_("All statuses"),
     )
     date_from = django_filters.DateFilter(
-        field_name="invoice_date", lookup_expr="gte", label=_("From"), widget=forms.DateInput(attrs={"type": "date"})
+        field_name="invoice_date", lookup_expr="gte", label=_("From"), widget=DateInput()
     )
-    date_to = django_filters.DateFilter(
-        field_name="invoice_date", lookup_expr="lte", label=_("To"), widget=forms.DateInput(attrs={"type": "date"})
+    date_to = django_filters.DateFilter(field_name="invoice_date", lookup_expr="lte", label=_("To"), widget=DateInput())
+    sort = django_filters.OrderingFilter(
+        fields=tuple((v, k) for k, v in INVOICE_SORTS.items()), label=_("Sort"), empty_label=_("Newest first")
     )
     sort = django_filters.OrderingFilter(fields=tuple((v, k) for k, v in INVOICE_SORTS.items()), label=_("Sort"))
 

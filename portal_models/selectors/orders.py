@@ -4,7 +4,6 @@ memos of an account (and of the header's branch). Query counts do not grow with 
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,7 @@ from portal_models.models import (
     Tenant,
 )
 from portal_models.selectors.billing import tie_breaker
+from portal_models.widgets import DateInput
 
 ORDER_SORTS = {
     "number": "number",
@@ -90,13 +90,13 @@ class OrderFilter(django_filters.FilterSet):
         field_name="submitted_at__date",
         lookup_expr="gte",
         label=_("From"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     date_to = django_filters.DateFilter(
         field_name="submitted_at__date",
         lookup_expr="lte",
         label=_("To"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     sort = django_filters.OrderingFilter(fields=tuple((v, k) for k, v in ORDER_SORTS.items()), label=_("Sort"))
 

@@ -1,13 +1,16 @@
 """Forms of the identity screens: sign in, passwords, registration, forgot password, system access."""
 
-from captcha.fields import CaptchaField
+from captcha.conf import settings as captcha_settings
+from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+from two_factor.plugins.phonenumber.forms import PhoneNumberForm
 
 from portal_models import access
 from portal_models.models import SecurityEventType
+from portal_models.phones import phone_e164
 from portal_models.services.audit import security_event_record
 
 
@@ -96,12 +99,32 @@ class ConfirmIdentityForm(forms.Form):
         return self.cleaned_data
 
 
+class AccessibleCaptchaInput(CaptchaTextInput):
+    """django-simple-captcha's widget with an alternative to the image: the code read aloud (flite, when
+    CAPTCHA_FLITE_PATH is set) as a player and a link, the image at its size, and valid HTML (the hidden key carries
+    no required, autocomplete or aria attributes)."""
+
+    template_name = "theme/forms/captcha.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["width"], context["height"] = captcha_settings.CAPTCHA_IMAGE_SIZE
+        key, answer = context["widget"]["subwidgets"]
+        key["attrs"] = {"id": key["attrs"].get("id")}
+        answer["attrs"]["aria-describedby"] = "captcha-help"
+        return context
+
+
 class RegistrationForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100)
     last_name = forms.CharField(label=_("Last name"), max_length=100)
     email = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     company = forms.CharField(label=_("Company"), max_length=200)
-    captcha = CaptchaField(label=_("Type the code from the image"))
+    captcha = CaptchaField(
+        label=_("Type the code you see or hear"),
+        widget=AccessibleCaptchaInput(),
+        help_text=_("Five letters. Cannot read them? Play the code as audio, or generate a new image."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,3 +189,26 @@ class PortalAuthenticationForm(AuthenticationForm):
                 details={"reason": "no_login_rights_on_this_portal"},
             )
             raise self.get_invalid_login_error()
+
+
+class PhoneSetupForm(PhoneNumberForm):
+    """The phone of an SMS or voice sign-in method, typed as people write it (``1(520)360-7987``,
+    ``+1 520 360 7987``, ``520-360-7987``) and read in the tenant's region; kept in E.164."""
+
+    number = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        portal = getattr(request, "portal", None)
+        self.region = portal.tenant.phone_region if portal is not None else None
+        if self.region:
+            self.fields["number"].help_text = _("Without a country code, a number in %(region)s.") % {
+                "region": self.region
+            }
+
+    def clean_number(self):
+        return phone_e164(self.cleaned_data["number"], region=self.region)

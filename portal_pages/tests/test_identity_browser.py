@@ -40,7 +40,7 @@ def test_register_verify_change_password_reach_dashboard(live_server, acme, page
     page.get_by_label("Last name").fill("Doe")
     page.get_by_label("Email").fill("john.doe@example.com")
     page.get_by_label("Company").fill("Test Inc.")
-    page.get_by_label("Type the code from the image").fill("PASSED")
+    page.get_by_label("Type the code you see or hear").fill("PASSED")
     screenshot(page, "identity-01-register")
     page.get_by_test_id("register").click()
 

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Environment-specific modules import * from here."""
 
 import os
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -243,8 +244,10 @@ STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", f"{STRIPE_API_BASE}/js.stripe.co
 STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "1"))
 # Registration image code (django-simple-captcha)
 CAPTCHA_LENGTH = 5
-CAPTCHA_IMAGE_SIZE = (150, 50)
-CAPTCHA_FONT_SIZE = 34
+CAPTCHA_IMAGE_SIZE = (240, 80)  # large enough to read; the widget gives the <img> this size (no layout shift)
+CAPTCHA_FONT_SIZE = 52
+# The code read aloud for screen-reader users (Debian's `flite`; without it the widget offers no audio).
+CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or shutil.which("flite")
 CAPTCHA_TIMEOUT = 15  # minutes
 
 # Content Security Policy (django-csp 4). portal_models.csp.PortalCSPMiddleware adds the origins of
