@@ -1,5 +1,6 @@
 """Send a private file after the access check: a signed, short-lived URL on S3, a streamed response otherwise."""
 
+from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpResponseRedirect
 
 SIGNED_URL_SECONDS = 60
@@ -20,7 +21,27 @@ def file_download(field_file, *, filename: str, content_type: str = ""):
     url = signed_url(field_file, filename=filename, content_type=content_type)
     if url:
         return HttpResponseRedirect(url)
-    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=filename)
+    return _streamed(field_file.open("rb"), filename=filename, content_type=content_type)
+
+
+def stored_file_download(*, name: str, filename: str, content_type: str = "", storage=None):
+    """:func:`file_download` of the file ``name`` of ``storage`` (the default storage) that no model field holds."""
+    storage = storage or default_storage
+    return file_download(_StoredFile(storage, name), filename=filename, content_type=content_type)
+
+
+class _StoredFile:
+    """What :func:`file_download` reads of a FieldFile: its storage, its name, and opening it."""
+
+    def __init__(self, storage, name: str):
+        self.storage, self.name = storage, name
+
+    def open(self, mode: str = "rb"):
+        return self.storage.open(self.name, mode)
+
+
+def _streamed(handle, *, filename: str, content_type: str):
+    response = FileResponse(handle, as_attachment=True, filename=filename)
     if content_type:
         response["Content-Type"] = content_type
     response["X-Content-Type-Options"] = "nosniff"

@@ -11,6 +11,10 @@ class PortalPagesConfig(AppConfig):
 
         copy_for_translation_done.connect(_translated, dispatch_uid="portal-translation-permissions")
 
+        from .billing import documents
+
+        documents.connect()  # invoice PDFs rendered by the task worker at each change
+
 
 def _translated(sender, source_obj, target_obj, **kwargs):
     """Who edits a portal's pages edits their translations (portal_models.services.tenants)."""

@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from portal_models.changes import invoice_changed
 from portal_models.models import (
     Account,
     Contact,
@@ -132,6 +133,8 @@ def invoice_recalculate(
         Invoice.objects.filter(pk=invoice.pk).update(**{name: getattr(invoice, name) for name in update_fields})
     else:
         invoice.save(update_fields=update_fields)
+    if invoice.status != InvoiceStatus.DRAFT:
+        invoice_changed.send(sender=Invoice, invoice=invoice)  # its PDF is rendered again, off the request
     return invoice
 
 

@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal_models import access, caching
+from portal_models.downloads import stored_file_download
 from portal_models.exports import table_response
 from portal_models.models import Contact, Payment
 from portal_models.selectors import billing as billing_selectors
@@ -22,6 +23,7 @@ from ..identity.views import system_access_context
 from ..pagination import SHOW_ALL_LIMIT, bounded_count, page_of, page_size, page_size_choices, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
+from . import documents
 from .forms import CompanyAddressForm, ContactForm, StatementForm
 
 PAGE_SIZE = 20
@@ -138,24 +140,15 @@ def invoice(page, request, portal, pk):
 
 @customer_screen(name="invoice_pdf", nav="invoices")
 def invoice_pdf(page, request, portal, pk):
+    """The stored PDF (rendered by the task worker at the invoice's last change); rendered here only by a request
+    that comes first."""
     invoice = _invoice(portal, pk)
-    # The document changes only with the account's data, the tenant, or the portal's branding (a publish).
-    pdf = caching.for_portal(
-        portal,
-        "invoice-pdf",
-        lambda: render_pdf(
-            "theme/portal/billing/pdf/invoice.html",
-            {"invoice": invoice, "tenant": page.tenant, "home": page, "logo": image_data_uri(page.logo)},
-            request=request,
-        ),
-        invoice.pk,
-        page.pk,
-        page.last_published_at.timestamp() if page.last_published_at else "",
-        translation.get_language(),
-        timezone.localdate(),
-    )
+    filename = f"invoice-{invoice.number}.pdf"
+    name, pdf = documents.invoice_pdf_for_request(invoice=invoice, home=page, request=request)
+    if name is not None:
+        return stored_file_download(name=name, filename=filename, content_type="application/pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.number}.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
