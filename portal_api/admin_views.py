@@ -44,12 +44,14 @@ def _keys(request):
 
 
 def api_keys_view(request):
-    """The keys of the staff member's tenants; a POST makes one and shows its secret once."""
+    """The keys of the staff member's tenants; a POST makes one and shows its secret once, or revokes one."""
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     may_create = request.user.has_perm(CREATE_PERMISSION)
     form = ApiKeyForm(user=request.user)
     secret = new_key = None
+    if request.method == "POST" and "revoke" in request.POST:
+        return _revoke(request)
     if request.method == "POST":
         if not may_create:
             raise PermissionDenied
@@ -84,11 +86,10 @@ def api_keys_view(request):
     return response
 
 
-def api_key_revoke_view(request, pk: int):
-    """POST: revoke a key of the staff member's tenants (another tenant's key: 404)."""
-    if request.method != "POST":
-        return redirect("portal_api_keys")
-    key = get_object_or_404(_keys(request), pk=pk)
+def _revoke(request):
+    """POST ``revoke``: a key of the staff member's tenants (another tenant's key: 404), revoked for good."""
+    pk = request.POST.get("revoke", "")
+    key = get_object_or_404(_keys(request), pk=int(pk) if pk.isdigit() else 0)
     if not request.user.has_perm(REVOKE_PERMISSION):
         raise PermissionDenied
     try:

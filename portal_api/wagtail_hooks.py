@@ -15,10 +15,7 @@ class ApiKeysMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def api_key_urls():
-    return [
-        path("api-keys/", admin_views.api_keys_view, name="portal_api_keys"),
-        path("api-keys/<int:pk>/revoke/", admin_views.api_key_revoke_view, name="portal_api_key_revoke"),
-    ]
+    return [path("api-keys/", admin_views.api_keys_view, name="portal_api_keys")]
 
 
 @hooks.register("register_settings_menu_item")

@@ -53,10 +53,10 @@ def test_staff_make_a_key_see_its_secret_once_and_revoke_it(world_a, world_b, st
     api = ApiClient(secret)
     assert api.get("/api/v1/accounts/").status_code == 200
 
-    assert staff_a.post(f"/admin/api-keys/{other.pk}/revoke/").status_code == 404
+    assert staff_a.post(LIST, {"revoke": other.pk}).status_code == 404
     other.refresh_from_db()
     assert other.revoked_at is None
-    assert staff_a.post(f"/admin/api-keys/{key.pk}/revoke/").status_code == 302
+    assert staff_a.post(LIST, {"revoke": key.pk}).status_code == 302
     key.refresh_from_db()
     assert key.revoked_at is not None and key.revoked_by == staff_a.user
     assert api.get("/api/v1/accounts/").status_code == 401
