@@ -25,7 +25,11 @@ def _crud(model: str, actions=("view", "add", "change", "delete")) -> list[tuple
 # and Wagtail's own migrations, which give every group the choose permissions of documents and images.
 ADMIN_BASICS = [("wagtailadmin", "access_admin"), ("wagtaildocs", "choose_document"), ("wagtailimages", "choose_image")]
 ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    StaffRole.MARKETING: [*ADMIN_BASICS, ("simple_translation", "submit_translation")],  # 0015
+    StaffRole.MARKETING: [
+        *ADMIN_BASICS,
+        ("simple_translation", "submit_translation"),  # 0015
+        *_crud("announcement"),  # 0035
+    ],
     StaffRole.BILLING: [
         *ADMIN_BASICS,
         ("portal_models", "refund_payment"),
