@@ -161,3 +161,41 @@ def test_xlsx_export_is_written_row_by_row_and_streamed(signed_in_client, custom
     assert response.streaming and response["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.getvalue())).active
     assert customer_a.email in [cell.value for row in sheet.iter_rows() for cell in row]
+
+
+@pytest.mark.parametrize("model", ["invoice", "payment", "account"])
+def test_admin_listings_count_once_and_do_not_grow(client, customer_a, model):
+    """Wagtail's modeladmin counted all rows, the filtered rows and the paginator's rows: one COUNT now, and the
+    queries of a page do not grow with the data."""
+    from portal_models.tests.factories import AccountFactory, UserFactory
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/portal_models/{model}/"
+
+    def measure(query=""):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url + query).status_code == 200
+        return len(ctx), [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("SELECT COUNT(")]
+
+    bulk_invoices(customer_a.account, 30)
+    bulk_payments(customer_a.account, 30)
+    measure()  # per-process caches
+    small, counts = measure()
+    assert len(counts) == 1, counts
+    for _ in range(40):
+        AccountFactory(tenant=customer_a.account.tenant)
+    bulk_invoices(customer_a.account, 300, start=80000)
+    Payment.objects.bulk_create(
+        Payment(
+            tenant=customer_a.account.tenant,
+            account=customer_a.account,
+            number=30000 + i,
+            method="check",
+            amount=Decimal("1.00"),
+        )
+        for i in range(300)
+    )
+    large, counts = measure()
+    assert large == small and len(counts) == 1
+    _filtered, counts = measure("?q=8")  # a search: the rows of the search, and all rows ("3 out of 330")
+    assert len(counts) == 2
