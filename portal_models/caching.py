@@ -267,6 +267,11 @@ def _tenant_documents_changed(sender, instance, **kwargs):
     )
 
 
+def _tenant_record_changed(sender, instance, **kwargs):
+    if not kwargs.get("raw") and instance.tenant_id:
+        bump_tenants(instance.tenant_id)
+
+
 def _case_role_changed(sender, instance, **kwargs):
     if kwargs.get("raw"):
         return
@@ -315,6 +320,9 @@ def connect() -> None:
         )
     post_save.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-save")
     post_delete.connect(_case_role_changed, sender=m.CaseRole, dispatch_uid="portal-cache-CaseRole-delete")
+    for model in (m.Announcement,):  # dashboards show the tenant's announcements
+        post_save.connect(_tenant_record_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-save")
+        post_delete.connect(_tenant_record_changed, sender=model, dispatch_uid=f"portal-cache-{model.__name__}-delete")
     _connect_routing()
 
 

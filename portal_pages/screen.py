@@ -139,7 +139,9 @@ def base_context(home, request, *, page=None, portal=None, current: str | None =
     return context
 
 
-def render_screen(home, request, template: str, context=None, *, status: int = 200, cache_page: bool = False):
+def render_screen(
+    home, request, template: str, context=None, *, status: int = 200, cache_page: bool = False, cache_key: str = ""
+):
     """A customer screen in the signed-in shell.
 
     ``context`` is a dict, or a callable returning one. With ``cache_page`` the whole page is cached (holes for
@@ -147,6 +149,7 @@ def render_screen(home, request, template: str, context=None, *, status: int = 2
     page is not in the cache. Use it only for screens whose every part is covered by the key: the account's
     and tenant's data and the contact's rights (``fragment_key``), the header's (``header_key``: branding,
     pages, the user, their companies) and the full path; the access check has run before, on every request.
+    ``cache_key`` adds what else the page shows (the dashboard: the announcements' schedule).
     """
     base = base_context(home, request, portal=request.portal, current=getattr(request, "portal_nav", None))
 
@@ -157,6 +160,6 @@ def render_screen(home, request, template: str, context=None, *, status: int = 2
         return base
 
     if cache_page and status == 200 and fragments.page_cacheable(request):
-        key_parts = (base["header_key"], base["fragment_key"], request.get_full_path())
+        key_parts = (base["header_key"], base["fragment_key"], request.get_full_path(), cache_key)
         return fragments.page_response(request, template, key_parts, full_context)
     return TemplateResponse(request, template, full_context(), status=status)

@@ -5,9 +5,11 @@ from django.contrib import messages
 from django.http import Http404
 from django.utils import translation
 from wagtail import hooks
+from wagtail.snippets.models import register_snippet
 
 from portal_models.languages import language_for
 
+from .admin.announcements import AnnouncementViewSet
 from .admin.scoping import staff_pages
 from .admin.views import menu_item, urlpatterns
 from .branding import brand_contrast_warnings
@@ -15,6 +17,7 @@ from .document_downloads import before_serve_document
 from .models import PortalHomePage, portal_home_of
 
 hooks.register("before_serve_document", before_serve_document)
+register_snippet(AnnouncementViewSet)
 
 
 @hooks.register("register_admin_urls")

@@ -41,9 +41,23 @@ class QuickLinksBlock(blocks.StructBlock):
         label = _("Quick links")
 
 
+class AnnouncementsBlock(blocks.StructBlock):
+    """The tenant's announcements shown now to the signed-in user (Snippets › Announcements), newest first."""
+
+    title = blocks.CharBlock(required=False, max_length=80, help_text=_("Leave empty for “Announcements”."))
+    rows = blocks.IntegerBlock(
+        required=False, min_value=1, max_value=5, label=_("How many"), help_text=_("At most 5; empty: 3.")
+    )
+
+    class Meta:
+        icon = "info-circle"
+        label = _("Announcements")
+
+
 class DashboardStreamBlock(blocks.StreamBlock):
     widget = WidgetBlock()
     quick_links = QuickLinksBlock()
+    announcements = AnnouncementsBlock()
 
 
 class TabBlock(blocks.StructBlock):

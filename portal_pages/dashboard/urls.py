@@ -7,4 +7,5 @@ from . import views
 urlpatterns = [
     path("", views.index_route, name="index_route"),
     re_path(r"^dashboard/$", views.dashboard, name="dashboard"),
+    path("announcements/<int:pk>/dismiss/", views.announcement_dismiss, name="announcement_dismiss"),
 ]

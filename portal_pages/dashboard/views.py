@@ -1,13 +1,19 @@
 """The portal's address and its dashboard (the widgets of :mod:`.widgets`), and the editors' preview."""
 
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from portal_models import access
+from portal_models.models import Announcement
+from portal_models.selectors.announcements import announcement_phase
+from portal_models.services.announcements import announcement_dismiss as announcement_dismiss_service
 
 from ..modules import is_on
 from ..screen import base_context, customer_screen, render_screen
-from .widgets import dashboard_widgets
+from .widgets import dashboard_widgets, shows_announcements
 
 TEMPLATE = "theme/portal/dashboard.html"
 
@@ -21,6 +27,7 @@ def index_route(page, request, *args, **kwargs):
 
 @customer_screen(name="dashboard")
 def dashboard(page, request, portal):
+    phase = announcement_phase(tenant=portal.tenant) if shows_announcements(page) else ""
     return render_screen(
         page,
         request,
@@ -28,9 +35,24 @@ def dashboard(page, request, portal):
         lambda: {
             "widgets": dashboard_widgets(home=page, request=request, portal=portal),
             "tickets_on": is_on(page, "tickets"),
+            "announcement_phase": phase,
         },
         cache_page=True,
+        cache_key=phase,
     )
+
+
+@customer_screen(name="announcement_dismiss")
+def announcement_dismiss(page, request, portal, pk: int):
+    """The announcement's "Dismiss" button (a form: works without JavaScript); back to the dashboard."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        announcement_dismiss_service(portal=portal, announcement_id=pk)
+    except Announcement.DoesNotExist:
+        raise Http404("No such announcement.") from None
+    messages.success(request, _("The announcement is dismissed."))
+    return redirect(page.route_url("dashboard", request=request))
 
 
 def preview(page, request):

@@ -16,6 +16,7 @@ from portal_models import access, caching
 from portal_models.access import PortalContext
 from portal_models.selectors import billing as billing_selectors
 from portal_models.selectors import orders as order_selectors
+from portal_models.selectors.announcements import announcements_for
 from portal_models.selectors.documents import missing_requirements, recent_documents
 
 from ..modules import is_on
@@ -60,6 +61,11 @@ def orders_summary(*, home, request, portal: PortalContext) -> dict:
     }
 
 
+def announcements_summary(*, home, request, portal: PortalContext) -> dict:
+    """The announcements shown now to the user at the active account (the block's "how many" slices them)."""
+    return {"announcements": announcements_for(portal=portal, limit=5)}
+
+
 @dataclass(frozen=True)
 class Widget:
     name: str
@@ -97,6 +103,8 @@ PLACEABLE_WIDGETS = {
     )
 }
 QUICK_LINKS_TEMPLATE = "theme/portal/dashboard/_quick_links.html"
+ANNOUNCEMENTS_WIDGET = Widget("announcements", "theme/portal/dashboard/_announcements.html", announcements_summary)
+ANNOUNCEMENTS_DEFAULT_ROWS = 3
 
 
 def default_dashboard() -> list[tuple[str, dict]]:
@@ -142,6 +150,10 @@ def dashboard_widgets(*, home, request, portal: PortalContext) -> list[ShownWidg
         if block.block_type == "quick_links":
             widget = Widget("quick_links", QUICK_LINKS_TEMPLATE, _no_data)
             options = {"title": value.get("title"), "links": value.get("links")}
+        elif block.block_type == "announcements":
+            widget = ANNOUNCEMENTS_WIDGET
+            rows = value.get("rows") or ANNOUNCEMENTS_DEFAULT_ROWS
+            options = {"title": value.get("title"), "rows": rows, "rows_slice": f":{rows}"}
         else:
             placed = PLACEABLE_WIDGETS.get(value.get("widget"))
             if placed is None or not is_on(home, placed[0].module):
@@ -151,3 +163,8 @@ def dashboard_widgets(*, home, request, portal: PortalContext) -> list[ShownWidg
             options = {"title": value.get("title"), "rows": rows, "rows_slice": f":{rows}" if rows else ""}
         shown.append(ShownWidget(widget, home=home, request=request, portal=portal, options=options))
     return shown
+
+
+def shows_announcements(home) -> bool:
+    """Whether ``home``'s dashboard has an announcements block (its cache key then follows their schedule)."""
+    return any(block.block_type == "announcements" for block in (getattr(home, "dashboard", None) or []))
