@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django_tasks import task
 
 from .services.billing import payment_reminders_task
+from .services.idempotency import idempotent_requests_prune_task
 from .services.payments import charge_autopay_task
 
 
@@ -42,4 +43,5 @@ SCHEDULE = (
     Entry(charge_autopay_task, "0 6 * * *"),  # daily 06:00, before the reminders
     Entry(payment_reminders_task, "0 8 * * *"),  # daily 08:00
     Entry(prune_task_results_task, "30 3 * * *"),  # daily 03:30
+    Entry(idempotent_requests_prune_task, "45 3 * * *"),  # daily 03:45: the API's idempotency answers, a week on
 )

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks import task
 
 from ..models import ApiKey, IdempotentRequest
 
@@ -72,4 +73,16 @@ def idempotent_requests_prune(*, now=None) -> int:
     return deleted
 
 
-__all__ = ["Answer", "IdempotencyKeyReused", "idempotent_call", "idempotent_requests_prune", "request_fingerprint"]
+@task()
+def idempotent_requests_prune_task() -> int:
+    return idempotent_requests_prune()
+
+
+__all__ = [
+    "Answer",
+    "IdempotencyKeyReused",
+    "idempotent_call",
+    "idempotent_requests_prune",
+    "idempotent_requests_prune_task",
+    "request_fingerprint",
+]
