@@ -81,7 +81,6 @@ class InvoiceFilter(django_filters.FilterSet):
     sort = django_filters.OrderingFilter(
         fields=tuple((v, k) for k, v in INVOICE_SORTS.items()), label=_("Sort"), empty_label=_("Newest first")
     )
-    sort = django_filters.OrderingFilter(fields=tuple((v, k) for k, v in INVOICE_SORTS.items()), label=_("Sort"))
 
     class Meta:
         model = Invoice
