@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from portal_models import access
+from portal_models import access, caching
 from portal_models.exports import table_response
 from portal_models.models import CreditMemo, Delivery, Order, Quote
 from portal_models.money import ZERO, quantize
 from portal_models.selectors import orders as selectors
 from portal_models.services import orders as services
 
-from ..pagination import page_of, querystring_without
+from ..pagination import bounded_count, page_of, querystring_without
 from ..pdf import image_data_uri, render_pdf
 from ..screen import customer_screen, render_screen
 from .forms import CheckoutForm, QuantitiesForm, QuoteAcceptForm, QuoteDeclineForm, QuoteRequestForm
@@ -180,8 +180,12 @@ def _orders(request, portal):
 @customer_screen(name="orders")
 def orders(page, request, portal):
     filterset = selectors.order_list(queryset=_orders(request, portal), params=request.GET)
-    results = page_of(request, filterset.qs, per_page=PAGE_SIZE)
     listing = querystring_without(request, "page")
+    branch = _branch(request, portal)
+    count = caching.for_portal(  # bounded, and counted once per change of the account's records
+        portal, "order-count", lambda: bounded_count(filterset.qs), listing, branch.pk if branch else ""
+    )
+    results = page_of(request, filterset.qs, per_page=PAGE_SIZE, count=count)
     return render_screen(
         page,
         request,
