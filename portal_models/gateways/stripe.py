@@ -134,6 +134,7 @@ class MethodType:
     claim_ttl: timedelta  # how long a payment under way holds its invoices
     describe: Callable[[dict], dict]  # the PaymentMethod object's details we keep
     declined: Any = None  # the customer's message when the debit fails (None: the card decline messages)
+    scheme: Any = ""  # the scheme named on receipts beside the account ("SEPA Direct Debit"); "" for cards
 
 
 def _describe_card(pm: dict) -> dict:
@@ -190,6 +191,7 @@ METHOD_TYPES: dict[str, MethodType] = {
         declined=gettext_lazy(
             "Your bank did not accept the direct debit. Nothing was taken from your account; please pay another way."
         ),
+        scheme=gettext_lazy("SEPA Direct Debit"),
     ),
     # USD ACH: localstripe has no us_bank_account (no SetupIntent, no microdeposits), so it cannot run offline
     # in the demo or the tests; declared here so that enabling it is this row plus its Stripe.js step.
@@ -204,6 +206,7 @@ METHOD_TYPES: dict[str, MethodType] = {
         confirm_off_session=True,
         claim_ttl=timedelta(days=7),
         describe=_describe_unsupported,
+        scheme=gettext_lazy("ACH Direct Debit"),
     ),
 }
 
@@ -212,6 +215,16 @@ def method_type(code: str) -> MethodType:
     """The row of :data:`METHOD_TYPES` (a card for anything unknown or unsupported)."""
     found = METHOD_TYPES.get(code or "card")
     return found if found is not None and found.supported else METHOD_TYPES["card"]
+
+
+def ledger_method_type(*, ledger_method: str, currency: str) -> MethodType | None:
+    """The row that records payments of ``ledger_method`` in ``currency`` (a bank debit in EUR is SEPA's), or
+    None for a method paid outside Stripe (checks, transfers, cash)."""
+    rows = [t for t in METHOD_TYPES.values() if t.ledger_method == ledger_method]
+    for row in rows:
+        if row.currencies is None or currency.upper() in row.currencies:
+            return row
+    return rows[0] if rows else None
 
 
 def method_types_for(*, currency: str, bank_debit: bool) -> list[MethodType]:

@@ -35,9 +35,9 @@ from portal_models.models.billing import PAYABLE_STATUSES
 from portal_models.money import ZERO, currency_choices, quantize
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
+from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.services.audit import security_event_record
 from portal_models.services.emails import account_portal_url, send_branded_email
-from portal_models.services import outgoing_webhooks as webhooks
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -471,6 +471,21 @@ def _invoice_void_and_copy(*, invoice: Invoice, number: str, reason: str) -> Inv
     )
 
 
+def payment_lock(*, payment: Payment) -> tuple[Payment, list[Invoice]]:
+    """Lock a recorded payment for a change (a refund, a reversal, a dispute) in the payments' lock order: the
+    invoices it pays first (pk order, as a payment being recorded locks them), then the payment's row. Taking the
+    payment first would deadlock with the webhook recording a payment of the same invoices.
+
+    The invoices are read before they are locked; an allocation only ever leaves a payment under the payment's
+    lock, so what is locked covers every invoice the payment pays when its row is locked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("payment_lock needs the caller's transaction.")
+    ids = list(PaymentAllocation.objects.filter(payment=payment.pk).values_list("invoice_id", flat=True))
+    invoices = list(Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    locked = Payment.objects.select_for_update(of=("self",)).select_related("account", "tenant").get(pk=payment.pk)
+    return locked, invoices
+
+
 def payment_reverse(*, payment: Payment, reason: str, by: User | None = None) -> Payment:
     """Reverse a manual payment (a bounced check): it no longer counts, and the invoices it paid are open again
     for what it had paid on them. Card payments are refunded instead (services.payments)."""
@@ -478,11 +493,9 @@ def payment_reverse(*, payment: Payment, reason: str, by: User | None = None) ->
     if not reason:
         raise ValidationError({"reason": _("Say why the payment is reversed (for example: the check bounced).")})
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().select_related("account").get(pk=payment.pk)
+        payment, invoices = payment_lock(payment=payment)
         if not payment.is_reversible:
             raise ValidationError(_("Only a succeeded check, bank transfer or cash payment can be reversed."))
-        invoice_ids = list(payment.allocations.values_list("invoice_id", flat=True))
-        invoices = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
         payment.status = Payment.Status.REVERSED
         payment.reversed_at = timezone.now()
         payment.reversed_by = by

@@ -37,12 +37,18 @@ from portal_models.models import (
 from portal_models.models.audit import SecurityEventType
 from portal_models.money import ZERO, from_minor_units, quantize
 from portal_models.selectors.billing import billing_contact_emails
-from portal_models.services.emails import account_portal_url, send_branded_email
 from portal_models.services import outgoing_webhooks as webhooks
+from portal_models.services.emails import account_portal_url, send_branded_email
 from portal_models.tasks import enqueue_on_commit
 
 from .audit import security_event_record
-from .billing import invoice_add_fee_line, invoice_recalculate, invoices_lock, payment_record_locked
+from .billing import (
+    invoice_add_fee_line,
+    invoice_recalculate,
+    invoices_lock,
+    payment_lock,
+    payment_record_locked,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -267,6 +273,21 @@ def payment_method_save(
         if method.account_id != account.pk:
             raise _method_error(card.type)
         return method
+
+
+def payment_method_same_as_saved(*, account: Account, method: gateway.SavedMethod) -> PaymentMethod | None:
+    """The account's saved method that is the same card or bank account as ``method`` (another PaymentMethod
+    object made for it by a new setup), or None. A bank account is the same by country, bank code and last four
+    digits of its IBAN; a card by brand, last four and expiry (Stripe's fingerprint is not kept with our rows)."""
+    if method.method_type.settles_later:
+        match = {"country": method.country, "bank_code": method.bank_code}
+    else:
+        match = {"brand": method.brand, "exp_month": method.exp_month or None, "exp_year": method.exp_year or None}
+    return (
+        PaymentMethod.objects.filter(account=account, type=method.type, last4=method.last4, **match)
+        .exclude(stripe_payment_method_id=method.id)
+        .first()
+    )
 
 
 def payment_method_add(
@@ -518,6 +539,8 @@ def _payment_intent_start(
     customer_ensure(account=account)
     card = method_for_account(account=account, payment_method_id=payment_method_id, method=quote.method)
     saved = PaymentMethod.objects.filter(account=account, stripe_payment_method_id=card.id).exists()
+    if not saved and payment_method_same_as_saved(account=account, method=card) is not None:
+        save_card = False  # kept already: this copy is used once and detached, never saved twice
     metadata = {
         "method": quote.method,
         "portal_account_id": str(account.pk),
@@ -698,6 +721,9 @@ def _flag_event(*, event: gateway.WebhookEvent, reason: str, details: dict) -> N
     customer = _intent_customer(obj) if isinstance(obj.get("customer", ""), (str, dict)) else ""
     if customer and (account is None or account.stripe_customer_id != customer):
         account = Account.objects.select_related("tenant").filter(stripe_customer_id=customer).first() or account
+    if account is None and _event_intent_id(obj):  # a dispute names only the payment's intent and charge
+        paid = Payment.objects.select_related("account__tenant").filter(stripe_payment_intent_id=_event_intent_id(obj))
+        account = next((p.account for p in paid[:1]), None)
     security_event_record(
         event=SecurityEventType.PAYMENT_MISMATCH,
         account=account,
@@ -969,11 +995,110 @@ def payment_failed_task(payment_id: int) -> int:
     return payment_failed_notify(payment=payment) if payment is not None else 0
 
 
+DISPUTE_COUNTED = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
+
+
+def payment_dispute_record(obj: dict) -> Payment | None:
+    """``charge.dispute.created``: the payer's bank took a paid payment back (a SEPA debit returned, a card
+    charge disputed). The payment stops counting (it is reversed, with the dispute in its reason: the ledger keeps
+    both the payment and its reversal), the invoices it paid are open again, and the payer and the account's
+    billing contacts are told (after commit). Under the payments' lock order (:func:`payment_lock`); a dispute of
+    a payment already reversed, refunded or unknown to us changes nothing. A dispute of part of a payment is not
+    reversed here: it is flagged for staff (:class:`EventMismatch`), who refund or credit what the bank took."""
+    dispute_id = obj["id"]
+    if not isinstance(dispute_id, str) or not dispute_id.startswith(("dp_", "du_")) or len(dispute_id) > 100:
+        raise ValueError("not a dispute id")
+    intent_id, charge_id = str(obj.get("payment_intent") or ""), str(obj.get("charge") or "")
+    lookup = Q(stripe_payment_intent_id=intent_id) if intent_id else Q(stripe_charge_id=charge_id)
+    payment = Payment.objects.filter(lookup).first() if (intent_id or charge_id) else None
+    if payment is None:
+        logger.warning("Dispute %s is about no payment of ours", dispute_id)
+        return None
+    payment, invoices = payment_lock(payment=payment)
+    if payment.status not in DISPUTE_COUNTED:
+        return payment  # failed, reversed or refunded already: nothing counts any more
+    if str(obj.get("currency", "")).upper() != payment.currency:
+        raise EventMismatch("dispute currency", {"expected_currency": payment.currency})
+    minor = obj.get("amount")
+    if isinstance(minor, bool) or not isinstance(minor, int) or not 0 < minor <= MAX_MINOR_UNITS:
+        raise EventMismatch("dispute amount out of range")
+    disputed = from_minor_units(minor, payment.currency)
+    if disputed < payment.amount - payment.refunded_amount:
+        raise EventMismatch("partial dispute", {"disputed": str(disputed), "payment_id": payment.pk})
+    reason = str(obj.get("reason") or "general")[:60]
+    payment.status = Payment.Status.REVERSED
+    payment.reversed_at = timezone.now()
+    payment.reversal_reason = (
+        _("Disputed at the payer's bank (%(reason)s), dispute %(id)s")
+        % {
+            "reason": reason.replace("_", " "),
+            "id": dispute_id,
+        }
+    )[:255]
+    payment.save(update_fields=["status", "reversed_at", "reversal_reason", "updated_at"])
+    for invoice in invoices:
+        invoice_recalculate(invoice=invoice, account_bumped=True, payments_only=True)
+    security_event_record(
+        event=SecurityEventType.PAYMENT_RECORDED,  # its reversal: status and reason in the details
+        account=payment.account,
+        user=payment.payer,
+        details={
+            "payment_id": payment.pk,
+            "payment_number": payment.display_number,
+            "amount": str(payment.amount),
+            "disputed": str(disputed),
+            "currency": payment.currency,
+            "status": payment.status,
+            "method": payment.method,
+            "reason": reason,
+            "stripe_dispute_id": dispute_id,
+            "stripe_payment_intent_id": payment.stripe_payment_intent_id or "",
+            "invoices": [invoice.number for invoice in invoices],
+        },
+    )
+    enqueue_on_commit(payment_disputed_task, payment.pk)
+    return payment
+
+
+def payment_disputed_notify(*, payment: Payment) -> int:
+    """Tell the payer and the account's billing contacts that a payment was taken back by the bank and which
+    invoices are open again (one branded email, in each recipient's language)."""
+    payment = (
+        Payment.objects.select_related("account", "tenant", "payer")
+        .prefetch_related("allocations__invoice")
+        .get(pk=payment.pk)
+    )
+    recipients = set(billing_contact_emails(account=payment.account))
+    if payment.payer and payment.payer.email:
+        recipients.add(payment.payer.email)
+    if not recipients:
+        return 0
+    send_branded_email(
+        tenant=payment.tenant,
+        to=sorted(recipients),
+        template="payment_disputed",
+        context={
+            "payment": payment,
+            "account": payment.account,
+            "invoices": [a.invoice for a in payment.allocations.all()],
+            "pay_url": account_portal_url(payment.account, "invoices"),
+        },
+    )
+    return 1
+
+
+@task()
+def payment_disputed_task(payment_id: int) -> int:
+    """django-tasks entry point: the disputed-payment email (none unless the payment is still reversed)."""
+    payment = Payment.objects.filter(pk=payment_id, status=Payment.Status.REVERSED).first()
+    return payment_disputed_notify(payment=payment) if payment is not None else 0
+
+
 def _charge_refunded(obj: dict) -> Payment | None:
     intent_id = obj.get("payment_intent")
     if not intent_id:
         return None
-    payment = Payment.objects.select_for_update().filter(stripe_payment_intent_id=intent_id).first()
+    payment = Payment.objects.filter(stripe_payment_intent_id=intent_id).first()  # locked in lock order below
     if payment is None:
         return None
     total = from_minor_units(int(obj.get("amount_refunded") or 0), payment.currency)
@@ -986,16 +1111,22 @@ EVENT_HANDLERS = {
     "payment_intent.canceled": payment_canceled_record,
     "payment_intent.processing": payment_processing_record,
     "charge.refunded": _charge_refunded,
+    "charge.dispute.created": payment_dispute_record,
 }
 
 
 # --- Refunds -------------------------------------------------------------------------------------
 
 
+REFUNDABLE_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED, Payment.Status.REFUNDED)
+
+
 @transaction.atomic
 def payment_apply_refund_total(*, payment: Payment, refunded_total: Decimal) -> Payment:
     """Bring the payment to ``refunded_total`` refunded (absolute, so replays and reordering are harmless)."""
-    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment, _invoices = payment_lock(payment=payment)  # its invoices, then its row: the payments' lock order
+    if payment.status not in REFUNDABLE_STATUSES:  # failed, or taken back by a dispute: it no longer counts
+        return payment
     refunded_total = min(quantize(refunded_total, payment.currency), payment.amount)
     delta = refunded_total - payment.refunded_amount
     if delta <= ZERO:

@@ -186,7 +186,9 @@ def _bank_choice(portal, form) -> dict:
     )
     if saved.last4 != form.cleaned_data["iban"][-4:]:
         raise ValidationError({"iban": _("Enter your bank account details again.")})
+    kept = svc.payment_method_same_as_saved(account=portal.account, method=saved)
     return {
+        "saved_as": str(kept) if kept is not None else "",  # already saved: "Save this bank account" not offered
         "id": saved.id,
         "brand": saved.brand,
         "last4": saved.last4,
@@ -354,6 +356,7 @@ def _source(state: dict, currency: str) -> dict:
         "holder": card.get("holder", ""),
         "online": True,
         "bank": True,
+        "saved_as": card.get("saved_as", ""),
     }
 
 
@@ -414,7 +417,7 @@ def pay_confirm(page, request, portal):
                 payer_name=f"{billing['first_name']} {billing['last_name']}".strip(),
                 invoice_ids=state["invoices"],
                 payment_method_id=state["card"]["id"],
-                save_card=form.cleaned_data["save_card"],
+                save_card=form.cleaned_data.get("save_card", False),
                 nonce=state["nonce"],
                 method=method,
                 mandate_accepted=bool(state["card"].get("mandate")),
@@ -430,7 +433,9 @@ def pay_confirm(page, request, portal):
             error = str(exc)
             state["nonce"] = secrets.token_hex(16)
             wizard.save(state)
-            form = ConfirmForm(initial={"nonce": state["nonce"], "save_card": form.cleaned_data["save_card"]})
+            form = ConfirmForm(
+                initial={"nonce": state["nonce"], "save_card": form.cleaned_data.get("save_card", False)}
+            )
             _label_confirm(form, source)
         else:
             state.update(intent=start.intent.id, used_nonce=state.pop("nonce"))
@@ -462,7 +467,10 @@ def _label_confirm(form, source: dict) -> None:
         form.fields.pop("save_card")
     elif source.get("bank"):
         form.fields["authorize"].label = _("Payment details are correct and I authorize this direct debit.")
-        form.fields["save_card"].label = _("Save this bank account for future payments and autopay.")
+        if source.get("saved_as"):  # this IBAN is saved already: nothing to offer (the service saves it once)
+            form.fields.pop("save_card")
+        else:
+            form.fields["save_card"].label = _("Save this bank account for future payments and autopay.")
 
 
 # --- result ----------------------------------------------------------------------------------

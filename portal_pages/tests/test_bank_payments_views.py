@@ -209,3 +209,28 @@ def test_the_demo_eur_tenant_pays_by_bank_account(db, client, localstripe):  # n
     client.get("/alpenwerk/pay/")
     assert client.post("/alpenwerk/pay/billing/", BILLING).status_code == 302
     assert b"Bank account (direct debit)" in client.get("/alpenwerk/pay/payment/").content
+
+
+def test_a_bank_account_already_saved_is_not_offered_for_saving_again(wizard, localstripe, payer, invoice):  # noqa: F811
+    """The same IBAN confirmed again (a new PaymentMethod at Stripe): the confirm step says it is saved already
+    and offers no "Save this bank account"; a posted save_card saves no second copy."""
+    from portal_models.services import payments as svc
+
+    first = svc.setup_intent_start(account=payer.account, contact=None, nonce="first", method="sepa_debit")
+    svc.payment_method_add(
+        account=payer.account,
+        payment_method_id=localstripe.confirm_sepa_setup(first, GOOD_IBAN.replace(" ", "")),
+        method="sepa_debit",
+        mandate_accepted=True,
+    )
+    again = svc.setup_intent_start(account=payer.account, contact=None, nonce="again", method="sepa_debit")
+    pm = localstripe.confirm_sepa_setup(again, GOOD_IBAN.replace(" ", ""), name="Kaffee GmbH")
+    response = wizard.post("/alpen/pay/payment/", bank_post(**{"bank-payment_method": pm}))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    confirm = wizard.get("/alpen/pay/confirm/")
+    html = confirm.content.decode()
+    assert "Save this bank account" not in html and 'data-testid="already-saved"' in html and "3000" in html
+    nonce = confirm.context["form"].initial["nonce"]
+    done = wizard.post("/alpen/pay/confirm/", {"nonce": nonce, "authorize": "on", "save_card": "on"})
+    assert done.status_code == 302 and "/alpen/pay/result/pi_" in done["Location"]
+    assert PaymentMethod.objects.filter(account=payer.account).count() == 1

@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from portal_models import caching
 from portal_models.languages import offered_languages
 from portal_models.money import format_money
+from portal_models.selectors.payments import payment_method_description
 from portal_pages import fragments
 from portal_pages.branding import brand_css_values, readable_text_on  # noqa: F401  (readable_text_on: re-exported)
 
@@ -100,3 +101,9 @@ def portal_fragment(parser, token):
     nodelist = parser.parse(("endportal_fragment",))
     parser.delete_first_token()
     return PortalFragmentNode(name, [parser.compile_filter(b) for b in bits[2:]], nodelist)
+
+
+@register.filter
+def payment_method_label(payment):
+    """How a payment's method is named on every page, email and PDF (selectors.payments)."""
+    return payment_method_description(payment) if payment is not None else ""
