@@ -17,6 +17,7 @@ from .case_rights import CaseRoleRight
 from .cases import Case, CaseAssignment, CaseNote, CasePermission, CaseRole, CaseStatus, Grant
 from .checks import PromisedCheck
 from .claims import PaymentClaim
+from .emails import EmailWording
 from .identity import RegistrationRequest
 from .integrations import ImportKind, ImportRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .orders import (
@@ -54,6 +55,7 @@ __all__ = [
     "Announcement",
     "AnnouncementDismissal",
     "ApiKey",
+    "EmailWording",
     "ApiScope",
     "IdempotentRequest",
     "OPEN_ORDER_STATUSES",

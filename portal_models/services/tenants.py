@@ -29,6 +29,7 @@ ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *ADMIN_BASICS,
         ("simple_translation", "submit_translation"),  # 0015
         *_crud("announcement"),  # 0035
+        *_crud("emailwording"),  # 0036
     ],
     StaffRole.BILLING: [
         *ADMIN_BASICS,
