@@ -3,6 +3,8 @@
 from django.shortcuts import render
 from wagtail.views import serve as wagtail_serve
 
+from portal_models import access
+
 from . import routing_cache
 from .models import portal_home_for_path
 from .screen import base_context
@@ -20,4 +22,13 @@ def page_not_found(request, exception):
     home = portal_home_for_path(request)
     if home is None:
         return render(request, "404.html", status=404)
+    portal = None
+    if request.user.is_authenticated:  # a signed-in customer keeps the header and the navigation
+        try:
+            portal = access.portal_context(request, tenant=home.tenant)
+        except access.NotSignedIn:
+            portal = None
+    if portal is not None:
+        context = base_context(home, request, portal=portal)
+        return render(request, "theme/portal/404_signed_in.html", context, status=404)
     return render(request, "theme/portal/404.html", base_context(home, request), status=404)

@@ -65,3 +65,13 @@ def test_the_500_page_renders_without_a_request_in_the_active_language(language,
         page = render_to_string("500.html")
     assert heading in page and f'lang="{language}"' in page and "theme/portal" in page
     assert "<script" not in page and "javascript:" not in page
+
+
+def test_signed_in_the_404_keeps_the_header_and_the_navigation(signed_in_client, portal_a, portal_b):
+    page = body(signed_in_client.get("/acme/no-such-screen/"))
+    assert 'data-testid="not-found"' in page and 'class="tabs"' in page and 'aria-label="Portal"' in page
+    assert 'href="/acme/invoices/"' in page  # a tab
+    assert '<meta name="robots" content="noindex' in page
+    # signed in, but not a customer of this portal: the signed-out 404, nothing of the other portal's shell
+    page = body(signed_in_client.get("/borealis/no-such-screen/"))
+    assert 'data-testid="not-found"' in page and 'class="tabs"' not in page
