@@ -11,6 +11,7 @@ from .admin import (
     billing,  # noqa: F401
     cases,  # noqa: F401  (Cases menu, case roles snippet, role assignment)
     documents,  # noqa: F401
+    integrations,  # noqa: F401  (Integrations menu: webhook endpoints and deliveries, imports)
     orders,  # noqa: F401  (Orders menu: orders, quotes, deliveries, branches, account prices)
     payments,  # noqa: F401  (refunds through Stripe, payment inspect details)
     tenants,  # noqa: F401  (Settings › Portals: a portal's fee, policies, languages, reminders)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from ..gateways import http
-from ..models import Tenant, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from ..models import Invoice, Tenant, User, WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from ..tasks import enqueue_on_commit
 
 SIGNATURE_HEADER = "Portal-Signature"
@@ -199,12 +199,13 @@ def payment_event_emit(*, payment, event: str) -> None:
     webhook_emit(tenant_id=payment.tenant_id, event=event, data=lambda: payment_event_data(payment))
 
 
-def invoice_viewed(*, invoice, user: User | None) -> None:
-    """The customer ``user`` opened ``invoice`` on the portal: ``invoice.viewed``."""
-    webhook_emit(
-        tenant_id=invoice.tenant_id,
-        event=WebhookEvent.INVOICE_VIEWED,
-        data={
+def invoice_viewed(*, invoice_id: int, account, user: User | None) -> None:
+    """The customer ``user`` opened invoice ``invoice_id`` of ``account`` on the portal: ``invoice.viewed`` (the
+    invoice is read only when an endpoint wants the event)."""
+
+    def data() -> dict:
+        invoice = Invoice.objects.get(pk=invoice_id, account=account)
+        return {
             "invoice": {
                 "id": invoice.pk,
                 "number": invoice.number,
@@ -214,11 +215,12 @@ def invoice_viewed(*, invoice, user: User | None) -> None:
                 "amount_due": invoice.amount_due,
                 "currency": invoice.currency,
             },
-            "account": _account(invoice.account),
+            "account": _account(account),
             "viewed_by": getattr(user, "email", "") or "",
             "viewed_at": timezone.now(),
-        },
-    )
+        }
+
+    webhook_emit(tenant_id=account.tenant_id, event=WebhookEvent.INVOICE_VIEWED, data=data)
 
 
 def ticket_opened_emit(*, ticket) -> None:

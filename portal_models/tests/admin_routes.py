@@ -23,6 +23,9 @@ CUSTOM_OBJECT_ARGUMENTS: dict[str, dict[str, str]] = {
     "case_role_unassign": {"case_id": "portal_models.case", "assignment_id": "portal_models.caseassignment"},
     "ticket_attachment_download": {"ticket_pk": "portal_models.ticket", "comment_pk": "portal_models.ticketcomment"},
     "case_roles_grid_cycle": {"role_id": "portal_models.caserole"},
+    "portal_webhook_endpoint_edit": {"pk": "portal_models.webhookendpoint"},
+    "portal_webhook_delivery": {"pk": "portal_models.webhookdelivery"},
+    "portal_import": {"pk": "portal_models.importrun"},
 }
 MODELADMIN_NAME = re.compile(r"^(?P<app>[a-z_]+?)_(?P<model>[a-z0-9]+)_modeladmin_(?P<action>\w+)$")
 SNIPPET_NAMESPACE = re.compile(r"^wagtailsnippet(?:s|choosers)_(?P<app>portal_[a-z_]+?)_(?P<model>[a-z0-9]+)$")

@@ -16,6 +16,7 @@ from portal_models.models import (
     Branch,
     CaseRole,
     CustomerUpload,
+    ImportRun,
     PortalCollection,
     PromisedCheck,
     SecurityEventType,
@@ -29,6 +30,7 @@ from portal_models.services import orders as order_services
 from portal_models.services.audit import security_event_record
 from portal_models.services.cases import case_assign, case_create
 from portal_models.services.documents import tenant_collection
+from portal_models.services.outgoing_webhooks import webhook_emit, webhook_endpoint_create
 from portal_models.services.tenants import tenant_staff_groups_ensure
 
 from .factories import (
@@ -146,6 +148,16 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         failures_since_start=5,
     )
     event = security_event_record(event=SecurityEventType.SIGN_IN, account=account, user=user, email=user.email)
+    endpoint, _secret = webhook_endpoint_create(
+        tenant=tenant,
+        url=f"https://hooks.example.com/{mark.lower()}",
+        events=["ticket.opened"],
+        description=f"{mark} ERP",
+    )
+    [delivery] = webhook_emit(tenant_id=tenant.pk, event="ticket.opened", data={"mark": mark})
+    import_run = ImportRun.objects.create(
+        tenant=tenant, kind="accounts", file_name=f"{mark}-accounts.csv", file_format="csv", content=b"external_id\n"
+    )
     tenant_staff_groups_ensure(tenant=tenant, home_page=home, collection=collection)
     records = TenantRecords(mark=mark, tenant=tenant, home=home)
     for instance in (
@@ -174,6 +186,9 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         comment,
         attempt,
         event,
+        endpoint,
+        delivery,
+        import_run,
     ):
         records.objects[instance._meta.label_lower] = instance
     records.objects["wagtailcore.collection"] = collection
