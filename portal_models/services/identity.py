@@ -401,6 +401,45 @@ def user_backup_codes_generate(*, user: User, count: int = 10) -> list[str]:
     return codes
 
 
+def user_two_factor_methods(*, user: User) -> list:
+    """The user's confirmed sign-in methods (authenticator apps, phones, email), the default one first; backup
+    codes are not a method."""
+    from django_otp import devices_for_user
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    devices = [d for d in devices_for_user(user) if not isinstance(d, StaticDevice)]
+    return sorted(devices, key=lambda d: d.name != "default")
+
+
+@transaction.atomic
+def user_two_factor_method_remove(*, user: User, persistent_id: str, required: bool) -> None:
+    """Remove one sign-in method of ``user``. With ``required`` (the tenant's policy) the last one stays; without,
+    removing the last one turns two-factor off (backup codes go too). Another method becomes the default."""
+    methods = user_two_factor_methods(user=user)
+    device = next((d for d in methods if d.persistent_id == persistent_id), None)
+    if device is None:
+        raise ValidationError({"device": _("That sign-in method is not yours or was already removed.")})
+    rest = [d for d in methods if d.persistent_id != persistent_id]
+    if not rest and required:
+        raise ValidationError(
+            {"device": _("Two-factor authentication is required here: add another method before removing this one.")}
+        )
+    device.delete()
+    if not rest:
+        user_two_factor_disable(user=user)
+    elif device.name == "default" and not any(d.name == "default" for d in rest):
+        rest[0].name = "default"
+        rest[0].save(update_fields=["name"])
+
+
+def user_set_phone(*, user: User, number) -> User:
+    """The user's mobile number (E.164), as confirmed by a code texted to it."""
+    if str(user.phone or "") != str(number):
+        user.phone = number
+        user.save(update_fields=["phone"])
+    return user
+
+
 def user_two_factor_disable(*, user: User) -> None:
     """Remove every second-factor device of the user (authenticator apps, phones, email, backup codes)."""
     from django_otp import devices_for_user

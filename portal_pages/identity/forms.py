@@ -6,9 +6,11 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
+from two_factor.plugins.phonenumber.forms import PhoneNumberForm
 
 from portal_models import access
 from portal_models.models import SecurityEventType
+from portal_models.phones import phone_e164
 from portal_models.services.audit import security_event_record
 
 
@@ -188,3 +190,25 @@ class PortalAuthenticationForm(AuthenticationForm):
             )
             raise self.get_invalid_login_error()
 
+
+class PhoneSetupForm(PhoneNumberForm):
+    """The phone of an SMS or voice sign-in method, typed as people write it (``1(520)360-7987``,
+    ``+1 520 360 7987``, ``520-360-7987``) and read in the tenant's region; kept in E.164."""
+
+    number = forms.CharField(
+        label=_("Mobile phone number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        portal = getattr(request, "portal", None)
+        self.region = portal.tenant.phone_region if portal is not None else None
+        if self.region:
+            self.fields["number"].help_text = _("Without a country code, a number in %(region)s.") % {
+                "region": self.region
+            }
+
+    def clean_number(self):
+        return phone_e164(self.cleaned_data["number"], region=self.region)

@@ -34,6 +34,7 @@ from .forms import (
     ForgotPasswordForm,
     GrantLoginForm,
     NewPasswordForm,
+    PhoneSetupForm,
     PortalAuthenticationForm,
 )
 
@@ -182,43 +183,58 @@ def system_access_context(portal, *, form=None) -> dict:
 
 @customer_screen(name="two_factor")
 def two_factor(page, request, portal):
-    """The user's second factor: status, turn off and new backup codes (both after the password or a code)."""
+    """The user's second factor: their methods (add another, remove one), turn off and new backup codes (each after
+    the password or a current code)."""
     template = "theme/portal/identity/two_factor.html"
-    forms = {action: ConfirmIdentityForm(request, request.user, prefix=action) for action in ("disable", "backup")}
+    prefixes = {"disable": "disable", "backup_codes": "backup", "remove_method": "remove"}
+    forms = {prefix: ConfirmIdentityForm(request, request.user, prefix=prefix) for prefix in prefixes.values()}
+    required = page.tenant.two_factor_policy == page.tenant.TwoFactorPolicy.REQUIRED
     action = request.POST.get("action") if request.method == "POST" else None
-    if action in ("disable", "backup_codes"):
+
+    def status(extra: dict | None = None, *, status: int = 200):
+        methods = identity.user_two_factor_methods(user=request.user)
+        context = {
+            "device": default_device(request.user),
+            "methods": methods,
+            "can_add": bool(PortalTwoFactorSetupView.methods_to_add(request.user)),
+            "can_remove": len(methods) > 1 or not required,
+            "backup_count": _backup_count(request.user),
+            "enabled_now": "enabled" in request.GET,
+            "added_now": "added" in request.GET,
+            "confirm": forms,
+        }
+        return render_screen(page, request, template, {**context, **(extra or {})}, status=status)
+
+    if action in prefixes:
         if not user_has_device(request.user):
             return redirect(page.route_url("two_factor", request=request))
-        prefix = "disable" if action == "disable" else "backup"
+        prefix = prefixes[action]
         forms[prefix] = ConfirmIdentityForm(request, request.user, request.POST, prefix=prefix)
         if not forms[prefix].is_valid():
-            context = {"device": default_device(request.user), "backup_count": _backup_count(request.user)}
-            return render_screen(page, request, template, {**context, "confirm": forms}, status=400)
+            return status({"failed": action, "failed_device": request.POST.get("device", "")}, status=400)
         if action == "disable":
-            if page.tenant.two_factor_policy == page.tenant.TwoFactorPolicy.REQUIRED:
+            if required:
                 messages.error(request, _("%(tenant)s requires two-factor authentication.") % {"tenant": page.tenant})
             else:
                 identity.user_two_factor_disable(user=request.user)
                 messages.success(request, _("Two-factor authentication is off."))
             return redirect(page.route_url("two_factor", request=request))
-        codes = identity.user_backup_codes_generate(user=request.user)
-        return render_screen(
-            page, request, template, {"device": default_device(request.user), "codes": codes, "confirm": forms}
-        )
-    device = default_device(request.user)
-    if device is None:
+        if action == "remove_method":
+            try:
+                identity.user_two_factor_method_remove(
+                    user=request.user, persistent_id=request.POST.get("device", ""), required=required
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("That sign-in method is removed."))
+            return redirect(page.route_url("two_factor", request=request))
+        return status({"codes": identity.user_backup_codes_generate(user=request.user)})
+    if default_device(request.user) is None or (
+        "add" in request.GET and PortalTwoFactorSetupView.methods_to_add(request.user)
+    ):
         return PortalTwoFactorSetupView.as_view(home=page)(request)
-    return render_screen(
-        page,
-        request,
-        template,
-        {
-            "device": device,
-            "enabled_now": "enabled" in request.GET,
-            "backup_count": _backup_count(request.user),
-            "confirm": forms,
-        },
-    )
+    return status()
 
 
 # --- anonymous -------------------------------------------------------------------------------
@@ -338,6 +354,20 @@ class PortalLoginView(LoginView):
         self.save_language_choice()
         return response
 
+    def must_choose_method(self) -> bool:
+        """A user with several methods (email and phone, say) chooses which one gets the code, before any is
+        sent."""
+        if self.request.POST.get("challenge_device") or self.storage.data.get("challenge_device"):
+            return False
+        return len(identity.user_two_factor_methods(user=self.get_user())) > 1
+
+    def render(self, form=None, **kwargs):
+        if self.steps.current == self.TOKEN_STEP and self.must_choose_method():
+            context = self.get_context_data(form=form or self.get_form(), **kwargs)
+            context["choose_method"] = identity.user_two_factor_methods(user=self.get_user())
+            return self.render_to_response(context)
+        return super().render(form, **kwargs)
+
     def save_language_choice(self):
         """A language chosen on the sign-in page (the language cookie) becomes the user's language."""
         user = self.request.user
@@ -359,25 +389,76 @@ class PortalLoginView(LoginView):
 
 
 class PortalTwoFactorSetupView(SetupView):
-    """django-two-factor-auth's enrolment wizard inside a tenant's portal shell."""
+    """django-two-factor-auth's enrolment wizard inside a tenant's portal shell: the first method, or another one
+    (``?add=1``: only the kinds the user has not got yet; the first stays the default). Phone numbers are typed as
+    people write them and read in the tenant's region."""
 
     home = None  # the PortalHomePage, given to as_view()
     template_name = "theme/portal/identity/two_factor_setup.html"
 
+    @staticmethod
+    def methods_to_add(user) -> list:
+        from two_factor.plugins.registry import registry
+
+        return [m for m in registry.get_methods() if not list(m.get_devices(user))]
+
+    @property
+    def adding(self) -> bool:
+        return default_device(self.request.user) is not None
+
     def get_prefix(self, request, *args, **kwargs):
-        return "two_factor_setup"
+        return "two_factor_setup_add" if self.adding else "two_factor_setup"
 
     def get(self, request, *args, **kwargs):
         # the portal screen shows the status once a device exists; here we always start the wizard
         return super(SetupView, self).get(request, *args, **kwargs)
 
+    def get_available_methods(self):
+        return self.methods_to_add(self.request.user)
+
+    def get_form(self, step=None, **kwargs):
+        form = super().get_form(step=step, **kwargs)
+        if (step or self.steps.current) == "method" and "method" in form.fields:
+            form.fields["method"].choices = [(m.code, m.verbose_name) for m in self.get_available_methods()]
+            form.fields["method"].initial = form.fields["method"].choices[0][0]
+        return form
+
+    def get_form_list(self):
+        form_list = super().get_form_list()
+        for step in ("sms", "call"):
+            if step in form_list:
+                form_list[step] = PhoneSetupForm
+        return form_list
+
+    def get_form_initial(self, step):
+        initial = super().get_form_initial(step)
+        if step in ("sms", "call") and self.request.user.phone:
+            initial = {**initial, "number": self.request.user.phone.as_international}
+        return initial
+
+    def done(self, form_list, **kwargs):
+        adding = self.adding
+        method = self.get_method()
+        response = super().done(form_list, **kwargs)
+        device = self.get_device() if method.code in ("sms", "call") else None
+        if device is not None:
+            identity.user_set_phone(user=self.request.user, number=device.number)
+        if adding:
+            # the new method is another choice at sign-in; the one the user had stays the default
+            for new in method.get_devices(self.request.user):
+                if new.name == "default":
+                    new.name = method.code
+                    new.save(update_fields=["name"])
+        return response
+
     def get_success_url(self):
-        return self.home.route_url("two_factor", request=self.request) + "?enabled=1"
+        return self.home.route_url("two_factor", request=self.request) + ("?added=1" if self.adding else "?enabled=1")
 
     def get_context_data(self, form, **kwargs):
         context = super().get_context_data(form, **kwargs)
         context.update(base_context(self.home, self.request, portal=self.request.portal))
-        context["cancel_url"] = self.home.route_url("dashboard", request=self.request)
+        context["adding"] = self.adding
+        context["cancel_url"] = self.home.route_url("two_factor" if self.adding else "dashboard", request=self.request)
         if "QR_URL" in context:
             context["QR_URL"] = reverse("two_factor:qr")
         return context

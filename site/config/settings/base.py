@@ -187,8 +187,8 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Two-factor authentication (django-two-factor-auth)
-TWO_FACTOR_SMS_GATEWAY = "two_factor.gateways.fake.Fake"
-TWO_FACTOR_CALL_GATEWAY = "two_factor.gateways.fake.Fake"
+TWO_FACTOR_SMS_GATEWAY = "portal_models.gateways.sms.OutboxGateway"  # codes in its outbox (tests, demo)
+TWO_FACTOR_CALL_GATEWAY = "portal_models.gateways.sms.OutboxGateway"
 TWO_FACTOR_REMEMBER_COOKIE_AGE = 60 * 60 * 24 * 30
 OTP_EMAIL_SENDER = DEFAULT_FROM_EMAIL
 # In the language of the screen the code was asked from (django-otp renders both when it sends the code).
