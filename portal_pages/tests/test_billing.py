@@ -117,6 +117,21 @@ class TestInvoiceDetail:
             assert expected in text
         assert "Test Inc." in text
 
+    def test_pdf_is_in_the_sans_font_footer_included(self, signed_in_client, invoice_a):
+        """Every font of the PDF, the page-number footer's too (a page margin box), is the sans font."""
+        from io import BytesIO
+
+        from pypdf import PdfReader
+
+        response = signed_in_client.get(f"/acme/invoices/{invoice_a.pk}/pdf/")
+        fonts = set()
+        for pdf_page in PdfReader(BytesIO(response.content)).pages:
+            for font in pdf_page["/Resources"]["/Font"].values():
+                fonts.add(str(font.get_object()["/BaseFont"]))
+        assert "Page 1 of 1" in pdf_text(response.content)
+        assert fonts and all("DejaVu-Sans" in f for f in fonts), fonts
+        assert not any("Serif" in f for f in fonts), fonts
+
     def test_payments_and_credits_shown(self, signed_in_client, invoice_a):
         billing.credit_memo_apply(invoice=invoice_a, number="CM-7", amount=Decimal("100"), reason="Goodwill")
         pay = billing.payment_record(
