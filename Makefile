@@ -84,7 +84,7 @@ $(SOAK_VENV)/.installed: soak/requirements.txt
 soak: install $(SOAK_VENV)/.installed
 	$(PY) soak/run.py --locust $(SOAK_VENV)/bin/locust
 
-# Benchmark (bench/run.py): scale data sets, gunicorn (production settings, 2 workers), wrk at 16 connections.
-# BENCH_SIZES=1000,100000 BENCH_DBS=postgres BENCH_DURATION=5 make bench  to iterate on a part.
+# Benchmark (bench/run.py, bench/README.md): scale data sets, gunicorn (production settings, 2 workers), wrk at 16
+# connections, warm and cold, CPU ms per request; needs wrk. BENCH_QUICK=1 make bench  for a smoke run.
 bench: install
 	$(PY) bench/run.py

@@ -33,7 +33,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench.signing import sign_event  # noqa: E402
 
-DATASET_VERSION = 4  # bump when the shape changes: cached data sets are rebuilt
+DATASET_VERSION = 5  # bump when the shape changes: cached data sets are rebuilt
 SLUG = "bench"
 USER_EMAIL = "bench.customer@example.com"
 OTHER_ACCOUNTS = 500
@@ -44,6 +44,21 @@ PRODUCTS = 10
 BUSY_PRODUCTS = 3
 OPEN_RECENT = 60  # the newest invoices of the busy account are still open (20 overdue, 10 partially paid)
 BATCH = 5000
+CUSTOMERS = 200  # distinct signed-in customers of the many-customer mix (contacts of the other accounts)
+ANCHOR_ACCOUNTS = 20  # the admin anchor: a Wagtail admin listing of 20 rows of a small model (another tenant)
+PASSWORD = "Bench-password-2026!"
+CATEGORIES = ["Fasteners", "Fittings", "Valves", "Pumps", "Filters", "Seals", "Hoses", "Tools", "Safety", "Electrical"]
+WORDS = ["steel", "brass", "copper", "nylon", "rubber", "heavy", "compact", "industrial", "marine", "thermal"]
+
+
+def catalogue_size(invoices: int) -> int:
+    """Products of the catalogue: 10,000 at 100,000 invoices (issue 23), a tenth of the invoices, at least 50."""
+    return max(50, invoices // 10)
+
+
+def order_lines_size(invoices: int) -> int:
+    """Order lines of the busy account: 100,000 at 100,000 invoices (issue 23), 5 per order."""
+    return max(50, invoices)
 
 
 class Progress:
@@ -291,9 +306,7 @@ def build(invoices: int) -> dict:
         name="Bench Co", slug=SLUG, support_email="support@bench.example.com", card_fee_threshold=Decimal("5000.00")
     )
     home = _portal(tenant)
-    user = User.objects.create_user(
-        email=USER_EMAIL, password="Bench-password-2026!", first_name="Bea", last_name="Bench"
-    )
+    user = User.objects.create_user(email=USER_EMAIL, password=PASSWORD, first_name="Bea", last_name="Bench")
     busy = Account.objects.create(tenant=tenant, number="B-000001", name="Busy Industries", city="Chicago")
     Contact.objects.create(
         account=busy,
@@ -307,6 +320,7 @@ def build(invoices: int) -> dict:
         can_pay=True,
         can_manage_contacts=True,
         can_see_documents=True,
+        can_order=True,
     )
     others = Account.objects.bulk_create(
         [Account(tenant=tenant, number=f"O-{i:06d}", name=f"Other Account {i:03d}") for i in range(OTHER_ACCOUNTS)]
@@ -368,7 +382,145 @@ def build(invoices: int) -> dict:
         start_day=today,
     )
     documents = _documents(tenant, busy, others, products, home)
-    return {"invoices": invoices, "documents": documents, "seconds": round(time.monotonic() - started, 1)}
+    catalogue = _catalogue(tenant, catalogue_size(invoices))
+    _orders(busy, user, catalogue, order_lines_size(invoices))
+    _customers(others)
+    _staff(tenant)
+    return {
+        "invoices": invoices,
+        "products": len(catalogue) + PRODUCTS,
+        "order_lines": max(1, order_lines_size(invoices) // 5) * 5,
+        "customers": CUSTOMERS,
+        "documents": documents,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def _catalogue(tenant, count: int) -> list[int]:
+    """``count`` orderable products with SKUs, categories and prices (the Order Pad's catalogue)."""
+    from portal_models.models import Product
+
+    bar = Progress("catalogue", count)
+    pks: list[int] = []
+    for start in range(0, count, BATCH):
+        batch = [
+            Product(
+                tenant=tenant,
+                name=f"{WORDS[i % len(WORDS)].title()} {CATEGORIES[i % len(CATEGORIES)][:-1].lower()} {i + 1:05d}",
+                sku=f"SKU-{i + 1:06d}",
+                description=f"{WORDS[(i // 10) % len(WORDS)]} grade, pack of {1 + i % 12}",
+                category=CATEGORIES[i % len(CATEGORIES)],
+                price=_money(100 + (i * 7919) % 50_000),
+                unit="each",
+            )
+            for i in range(start, min(start + BATCH, count))
+        ]
+        pks.extend(p.pk for p in Product.objects.bulk_create(batch))
+        bar.add(len(batch))
+    return pks
+
+
+def _orders(account, user, product_pks: list[int], lines: int) -> None:
+    """Orders of ``account`` with 5 lines each (``lines`` in all), in every state, newest today."""
+    from portal_models.models import Order, OrderLine
+    from portal_models.models.orders import OrderStatus
+
+    statuses = [OrderStatus.INVOICED] * 6 + [
+        OrderStatus.DELIVERED,
+        OrderStatus.PARTLY_DELIVERED,
+        OrderStatus.CONFIRMED,
+        OrderStatus.SUBMITTED,
+        OrderStatus.CANCELLED,
+    ]
+    count = max(1, lines // 5)
+    now = timezone.now()
+    bar = Progress("orders", count)
+    for start in range(0, count, BATCH // 5):
+        orders, chunk_lines = [], []
+        for i in range(start, min(start + BATCH // 5, count)):
+            newest = count - i
+            amounts = [_money(100 + ((i * 5 + k) * 7919) % 50_000) for k in range(5)]
+            orders.append(
+                Order(
+                    tenant_id=account.tenant_id,
+                    account=account,
+                    number=f"ORD-{i + 1:07d}",
+                    status=statuses[0] if newest > 40 else statuses[newest % len(statuses)],
+                    po_number=f"PO-{(i * 31) % 100_000:05d}",
+                    subtotal=sum(amounts, Decimal("0.00")),
+                    placed_by=user,
+                    submitted_at=now - datetime.timedelta(hours=newest * 3),
+                )
+            )
+            chunk_lines.append(amounts)
+        created = Order.objects.bulk_create(orders)
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    position=k + 1,
+                    product_id=product_pks[(order.pk * 5 + k) % len(product_pks)],
+                    sku=f"SKU-{(order.pk * 5 + k) % len(product_pks) + 1:06d}",
+                    description="Catalogue item",
+                    unit="each",
+                    quantity=Decimal("1"),
+                    delivered_quantity=Decimal("1"),
+                    invoiced_quantity=Decimal("1"),
+                    unit_price=amount,
+                    line_total=amount,
+                )
+                for order, amounts in zip(created, chunk_lines, strict=True)
+                for k, amount in enumerate(amounts)
+            ],
+            batch_size=BATCH,
+        )
+        bar.add(len(created))
+
+
+def _customers(others) -> None:
+    """Sign-in contacts for the first CUSTOMERS other accounts (the many-customer mix); one password hash."""
+    from django.contrib.auth.hashers import make_password
+
+    from portal_models.models import Contact, User
+
+    password = make_password(PASSWORD)
+    users = User.objects.bulk_create(
+        [
+            User(email=f"customer-{n:03d}@example.com", password=password, first_name="Cus", last_name=f"Tomer {n:03d}")
+            for n in range(CUSTOMERS)
+        ]
+    )
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                account=account,
+                user=user,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                email=user.email,
+                is_main=True,
+                is_billing=True,
+                can_login=True,
+                can_pay=True,
+                can_see_documents=True,
+            )
+            for account, user in zip(others[:CUSTOMERS], users, strict=False)
+        ]
+    )
+
+
+def _staff(tenant) -> None:
+    """Billing staff of the bench tenant (the 100k admin listings) and of an anchor tenant with 20 accounts."""
+    from portal_models.models import Account, StaffRole, Tenant, User
+    from portal_models.services.tenants import tenant_staff_groups_ensure
+
+    anchor = Tenant.objects.create(name="Anchor Co", slug="anchor", support_email="support@anchor.example.com")
+    Account.objects.bulk_create(
+        [Account(tenant=anchor, number=f"A-{i:04d}", name=f"Anchor account {i:02d}") for i in range(ANCHOR_ACCOUNTS)]
+    )
+    for who, of in (("staff", tenant), ("anchor.staff", anchor)):
+        user = User.objects.create_user(email=f"{who}@bench.example.com", password=PASSWORD, first_name="Staff")
+        user.groups.add(tenant_staff_groups_ensure(tenant=of)[StaffRole.BILLING])
 
 
 # --- prepare / check ------------------------------------------------------------------------------
@@ -397,54 +549,197 @@ def webhook_reset() -> None:
             caching.bump_accounts(hook.pk)  # bulk updates send no signals
 
 
-def prepare(out: str) -> None:
-    """Sign in, list the URLs, count queries per request (test Client, same DB and settings)."""
-    from django.core.cache import cache
+ROTATION_COUNT_LIMIT = 8  # URLs of a rotation whose queries are counted (the first ones: page 1, sorts, last page)
+
+
+def _last_page(client, url: str) -> int:
+    """The highest page number a list's page 1 links to (its pager's last page)."""
+    import re
+
+    html = client.get(url).content.decode()
+    return max([int(n) for n in re.findall(r"[?&;]page=(\d+)", html)] or [1])
+
+
+def _admin_session(email: str) -> str:
+    """A verified (two-factor) staff session: the admin requires a used device."""
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from portal_models.models import User
+
+    user = User.objects.get(email=email)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="bench")
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return session.session_key
+
+
+def _count(client, url: str, headers: dict) -> tuple[int, int, int]:
+    """(status, queries warm, queries cold) of one URL: cold reads no page, fragment or data cache entry
+    (``X-Bench-Cold``, as in the load run)."""
     from django.test.utils import CaptureQueriesContext
 
-    from portal_models.models import Account, Invoice, User
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url, headers={**headers, "X-Bench-Cold": "1"})
+    client.get(url, headers=headers)
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get(url, headers=headers)
+    return response.status_code, len(warm.captured_queries), len(cold.captured_queries)
+
+
+def prepare(out: str) -> None:
+    """Sign in, list each endpoint's rotation of URLs, count queries per request (test Client, same DB and settings).
+
+    Each endpoint is a rotation of URLs that load generators cycle through (other invoices, other pages, other
+    sorts, searches, the last page), with the credentials it needs: ``session`` (the busy customer), ``admin``
+    (billing staff of the bench tenant), ``anchor_admin`` (billing staff of the 20-account tenant), ``api`` (an
+    integration API key of the bench tenant) or none (anonymous).
+    """
+    from django.test import Client
+
+    from portal_models.models import Account, Contact, Invoice, Order, Payment, Product, User
     from portal_models.models.billing import InvoiceStatus
+    from portal_models.selectors.billing import INVOICE_SORTS
+    from portal_models.selectors.orders import ORDER_SORTS
+    from portal_models.services.api_keys import api_key_create
 
     webhook_reset()
     user = User.objects.get(email=USER_EMAIL)
     busy = Account.objects.get(tenant__slug=SLUG, number="B-000001")
     hook = Account.objects.get(tenant__slug=SLUG, number="W-000001")
     count = Invoice.objects.filter(account=busy).count()
-    # an invoice in the middle of the history (paid, 3 lines, one payment)
-    middle = Invoice.objects.get(account=busy, number=f"INV-{count // 2 + 1:07d}")
     signed_in = Client()
     signed_in.force_login(user)
     session = signed_in.cookies["sessionid"].value
+    admin_session = _admin_session("staff@bench.example.com")
+    anchor_session = _admin_session("anchor.staff@bench.example.com")
+    _key, api_token = api_key_create(tenant=busy.tenant, name=f"bench {int(time.time())}", scopes=["read"])
     base = f"/{SLUG}"
-    pages = {
-        "bare": ("/_bare/", False),
-        "content_page": (f"{base}/help/", False),
-        "dashboard": (f"{base}/dashboard/", True),
-        "invoice_list": (f"{base}/invoices/", True),
-        "invoice_search": (f"{base}/invoices/?number={middle.number}", True),
-        "invoice_detail": (f"{base}/invoices/{middle.pk}/", True),
-        "invoice_pdf": (f"{base}/invoices/{middle.pk}/pdf/", True),
-        "document_library": (f"{base}/library/", True),
+
+    # invoices spread over the whole history (paid, 3 lines, one payment each; the newest still open)
+    step = max(1, count // 50)
+    spread = list(
+        Invoice.objects.filter(account=busy, number__in=[f"INV-{n:07d}" for n in range(1, count + 1, step)])
+        .order_by("number")
+        .values_list("pk", "number")
+    )
+    middle = spread[len(spread) // 2]
+    last_invoices = _last_page(signed_in, f"{base}/invoices/")
+    last_orders = _last_page(signed_in, f"{base}/orders/")
+    sorts = [f"{base}/invoices/?sort={d}{k}" for k in INVOICE_SORTS for d in ("", "-")]
+    order_sorts = [f"{base}/orders/?sort={d}{k}" for k in ORDER_SORTS for d in ("", "-")]
+    products = Product.objects.filter(tenant=busy.tenant).count()
+    terms = ["steel", "valve", "SKU-0012", "brass fitting", "pump", "seal 000", "nylon", "tools", "marine", "hose"]
+    payments_last = max(1, -(-Payment.objects.filter(account=busy).count() // 20))
+    a_invoices, a_payments, a_accounts = (
+        "/admin/portal_models/invoice/",
+        "/admin/portal_models/payment/",
+        "/admin/portal_models/account/",
+    )
+    endpoints = {
+        "bare": (["/_bare/"], None),
+        "content_page": ([f"{base}/help/"], None),
+        "admin_anchor": ([a_accounts], "anchor_admin"),
+        "dashboard": ([f"{base}/dashboard/"], "session"),
+        "invoice_list": ([f"{base}/invoices/"] + [f"{base}/invoices/?page={n}" for n in range(2, 11)], "session"),
+        "invoice_sorts": (sorts, "session"),
+        "invoice_search": (
+            [f"{base}/invoices/?number={number}" for _pk, number in spread[::3]]
+            + [f"{base}/invoices/?number={n}" for n in ("INV-00001", "INV-0005", "INV-")],
+            "session",
+        ),
+        "invoice_last_page": (
+            [f"{base}/invoices/?page={last_invoices}", f"{base}/invoices/?sort=-total&page={last_invoices}"],
+            "session",
+        ),
+        "invoice_detail": ([f"{base}/invoices/{pk}/" for pk, _n in spread], "session"),
+        "invoice_pdf": ([f"{base}/invoices/{pk}/pdf/" for pk, _n in spread], "session"),
+        "payments": ([f"{base}/payments/"] + [f"{base}/payments/?page={n}" for n in (2, 3, payments_last)], "session"),
+        "document_library": ([f"{base}/library/"], "session"),
+        "orders_list": (
+            [f"{base}/orders/", f"{base}/orders/?page=2", f"{base}/orders/?page={last_orders}", *order_sorts],
+            "session",
+        ),
+        "order_pad_search": ([f"{base}/order-pad/?q={t.replace(' ', '+')}" for t in terms], "session"),
+        "admin_invoices": ([a_invoices, a_invoices + "?p=2", a_invoices + "?o=-3"], "admin"),
+        "admin_payments": ([a_payments, a_payments + "?p=2"], "admin"),
+        "admin_accounts": ([a_accounts, a_accounts + "?p=2"], "admin"),
+        "api_invoices": (["/api/v1/invoices/", "/api/v1/invoices/?account=" + str(busy.pk)], "api"),
     }
-    result = {"session": session, "invoices": count, "pages": {}}
-    anonymous = Client()
-    for name, (url, needs_login) in pages.items():
-        client = signed_in if needs_login else anonymous
-        cache.clear()
-        with CaptureQueriesContext(connection) as cold:
-            client.get(url)
-        with CaptureQueriesContext(connection) as ctx:  # warm, as in the load run after its warm-up
-            response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+    credentials = {
+        "session": {"Cookie": f"sessionid={session}"},
+        "admin": {"Cookie": f"sessionid={admin_session}"},
+        "anchor_admin": {"Cookie": f"sessionid={anchor_session}"},
+        "api": {"Authorization": f"Bearer {api_token}"},
+        None: {},
+    }
+    clients = {"session": signed_in, "admin": Client(), "anchor_admin": Client(), "api": Client(), None: Client()}
+    clients["admin"].cookies["sessionid"] = admin_session
+    clients["anchor_admin"].cookies["sessionid"] = anchor_session
+    result = {
+        "session": session,
+        "invoices": count,
+        "products": products,
+        "order_lines": Order.objects.filter(account=busy).count() * 5,
+        "pages": {},
+        "skipped": {},
+    }
+    for name, (urls, who) in endpoints.items():
+        headers = credentials[who] if who == "api" else {}
+        counted = []
+        for url in urls[:ROTATION_COUNT_LIMIT]:
+            status, warm, cold = _count(clients[who], url, headers)
+            if status != 200:
+                break
+            counted.append((warm, cold))
+        if len(counted) < min(len(urls), ROTATION_COUNT_LIMIT):
+            result["skipped"][name] = f"{url} answered {status}"
+            if name in ("bare", "content_page", "dashboard"):
+                raise SystemExit(f"{name}: {url} answered {status}")
+            continue
         result["pages"][name] = {
-            "url": url,
-            "signed_in": needs_login,
-            "queries": len(ctx.captured_queries),
-            "queries_cold": len(cold.captured_queries),
+            "url": urls[0],
+            "urls": urls,
+            "headers": credentials[who],
+            "signed_in": who is not None,
+            "queries": max(w for w, _c in counted),
+            "queries_cold": max(c for _w, c in counted),
+            "queries_each": counted,
         }
+
+    # the many-customer mix: each customer loads dashboard -> invoices -> an invoice -> its PDF, once
+    mix = []
+    contacts = (
+        Contact.objects.filter(account__tenant__slug=SLUG, user__email__startswith="customer-")
+        .select_related("user", "account")
+        .order_by("user__email")
+    )
+    for n, contact in enumerate(contacts):
+        client = Client()
+        client.force_login(contact.user)
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        invoice = Invoice.objects.filter(account=contact.account).order_by("pk")[n % OTHER_INVOICES]
+        for url in (
+            f"{base}/dashboard/",
+            f"{base}/invoices/",
+            f"{base}/invoices/{invoice.pk}/",
+            f"{base}/invoices/{invoice.pk}/pdf/",
+        ):
+            mix.append([cookie, url])
+    result["mix"] = mix
+    result["after_write"] = {
+        "account": busy.pk,
+        "urls": [f"{base}/dashboard/", f"{base}/invoices/", f"{base}/invoices/{middle[0]}/"],
+    }
+
     # the webhook: one delivery of a reserved invoice, counted, then undone
+    from django.test.utils import CaptureQueriesContext
+
+    anonymous = Client()
     webhook_invoices = list(
         Invoice.objects.filter(account=hook, status=InvoiceStatus.OPEN).order_by("pk").values_list("pk", "amount_due")
     )
@@ -457,10 +752,41 @@ def prepare(out: str) -> None:
     if response.status_code != 200:
         raise SystemExit(f"the webhook answered {response.status_code}")
     n = len(ctx.captured_queries)
-    result["pages"]["webhook"] = {"url": "/stripe/webhook/", "signed_in": False, "queries": n, "queries_cold": n}
+    result["pages"]["webhook"] = {
+        "url": "/stripe/webhook/",
+        "urls": ["/stripe/webhook/"],
+        "headers": {},
+        "signed_in": False,
+        "queries": n,
+        "queries_cold": n,
+    }
     webhook_reset()
     result["webhook"] = {"account": hook.pk, "invoices": [[pk, str(amount)] for pk, amount in rest]}
     Path(out).write_text(json.dumps(result))
+
+
+def after_write(prep_file: str, base_url: str, rounds: int, out: str) -> None:
+    """The first request after a write: each round writes to the busy account (its data version moves, as any
+    change to its records does, in a transaction), then loads one of its pages once; sequential, one client."""
+    import urllib.request
+
+    from portal_models import caching
+
+    prep = json.loads(Path(prep_file).read_text())
+    spec = prep["after_write"]
+    cookie = f"sessionid={prep['session']}"
+    timings = []
+    for i in range(rounds):
+        with transaction.atomic():
+            caching.bump_accounts(spec["account"])
+        url = spec["urls"][i % len(spec["urls"])]
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(base_url + url, headers={"Cookie": cookie})) as r:
+            r.read()
+            if r.status != 200:
+                raise SystemExit(f"{url} answered {r.status}")
+        timings.append((time.perf_counter() - started) * 1000)
+    Path(out).write_text(json.dumps({"timings_ms": timings}))
 
 
 def settings_secret() -> str:
@@ -511,6 +837,11 @@ def main() -> None:
     p.add_argument("--out", required=True)
     w = sub.add_parser("webhook-check")
     w.add_argument("--out", required=True)
+    a = sub.add_parser("after-write")
+    a.add_argument("--prep", required=True)
+    a.add_argument("--base", required=True)
+    a.add_argument("--rounds", type=int, default=30)
+    a.add_argument("--out", required=True)
     args = parser.parse_args()
     if args.cmd == "build":
         print(json.dumps(build(args.invoices)))
@@ -518,6 +849,8 @@ def main() -> None:
         prepare(args.out)
     elif args.cmd == "webhook-check":
         webhook_check(args.out)
+    elif args.cmd == "after-write":
+        after_write(args.prep, args.base, args.rounds, args.out)
 
 
 if __name__ == "__main__":
