@@ -30,6 +30,7 @@ class PromisedCheck(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROMISED)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()  # when its claim on the invoices lapses unless the check is recorded
+    reminded_at = models.DateTimeField(null=True, blank=True)  # the overdue reminder's last email
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -133,6 +133,16 @@ class Tenant(DataVersioned):
             "No card convenience fee applies."
         ),
     )
+    check_wait_days = models.PositiveSmallIntegerField(
+        _("a promised check holds its invoices for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_(
+            "After the mailing date a customer gave, a business check on its way holds its invoices this many days; "
+            "then the claim lapses and they can be paid again. Empty: the portal's default (21)."
+        ),
+    )
     two_factor_policy = models.CharField(
         max_length=20, choices=TwoFactorPolicy.choices, default=TwoFactorPolicy.OPTIONAL
     )
