@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import tablib
@@ -293,7 +294,8 @@ class InvoiceResource(TenantResource):
         super().import_field(field, instance, row, is_m2m=is_m2m, **kwargs)
 
     def save_instance(self, instance, is_create, row, **kwargs):
-        with transaction.atomic():
+        issue = instance.import_status == "issued"
+        with transaction.atomic() if issue else nullcontext():  # a draft: invoice_draft_create is atomic itself
             invoice = sync.invoice_draft_create(
                 account=instance.account,
                 number=instance.number,
@@ -305,7 +307,7 @@ class InvoiceResource(TenantResource):
                 currency=instance.currency or None,
                 external_id=instance.external_id,
             )
-            if instance.import_status == "issued":
+            if issue:
                 invoice_issue(invoice=invoice, by=self.by)
         instance.pk = invoice.pk
 
@@ -487,6 +489,8 @@ def import_apply(*, run: ImportRun, by: User | None = None) -> ImportRun:
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         if run.status == ImportRun.Status.APPLIED:
             raise ValidationError(_("This file was imported already."))
+        if run.status != ImportRun.Status.CHECKED:
+            raise ValidationError(_("Nothing was imported: correct the refused rows and upload the file again."))
         report = _run(
             tenant=run.tenant,
             kind=run.kind,

@@ -291,3 +291,17 @@ def test_another_tenants_staff_see_no_endpoint_or_delivery(client, tenant, recei
         {"tenant": tenant.pk, "url": receiver.url, "events": ["order.placed"]},
     )
     assert forged.status_code == 200 and WebhookEndpoint.objects.count() == 1  # not a choice: refused at the field
+
+
+def test_a_customer_opening_an_invoice_sends_invoice_viewed(
+    signed_in_client, customer_a, portal_a, receiver, django_capture_on_commit_callbacks
+):
+    endpoint_for(portal_a.tenant, receiver.url, events=[WebhookEvent.INVOICE_VIEWED])
+    invoice = seed_invoice(customer_a.account)
+    theirs = seed_invoice(AccountFactory(tenant=portal_a.tenant), number="OTHER-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert signed_in_client.get(f"/acme/invoices/{invoice.pk}/").status_code == 200
+        assert signed_in_client.get(f"/acme/invoices/{theirs.pk}/").status_code == 404
+    [got] = receiver.received
+    data = json.loads(got.body)["data"]
+    assert data["invoice"]["number"] == "10020" and data["viewed_by"] == customer_a.user.email
