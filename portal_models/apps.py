@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class PortalModelsConfig(AppConfig):
@@ -17,3 +18,9 @@ class PortalModelsConfig(AppConfig):
         from .services.emails import send_sign_in_code
 
         EmailDevice.send_mail = send_sign_in_code
+
+
+class PortalUsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's users, with staff accounts made by invitation (no password typed by the admin)."""
+
+    user_viewset = "portal_models.admin.users.StaffUserViewSet"

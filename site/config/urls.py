@@ -6,6 +6,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from portal_models.admin.users import staff_set_password
 from portal_models.webhooks import stripe_webhook
 from portal_pages.views import serve_page
 
@@ -17,6 +18,7 @@ urlpatterns = [
     # Staff sign in to the Wagtail admin through the two-factor login.
     path("admin/login/", RedirectView.as_view(pattern_name="two_factor:login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
+    path("staff/password/set/<uidb64>/<token>/", staff_set_password, name="staff_set_password"),
     path("documents/", include(wagtaildocs_urls)),
     path("captcha/", include("captcha.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the sign-in page's language choice
