@@ -3,6 +3,7 @@ DRF's own; ``Http404`` stays a 404 without details."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -23,6 +24,6 @@ def api_exception_handler(exc, context):
         exc = exceptions.ValidationError(_messages(exc))
     elif isinstance(exc, IdempotencyKeyReused):
         exc = exceptions.ValidationError(
-            {"Idempotency-Key": ["This key was used for a different request. Use a new key for a new request."]}
+            {"Idempotency-Key": [_("This key was used for a different request. Use a new key for a new request.")]}
         )
     return exception_handler(exc, context)

@@ -295,3 +295,25 @@ def test_schema_and_docs_page(api_anonymous):
     assert any(p["name"] == "Idempotency-Key" and p["required"] for p in post["parameters"])
     docs = api_anonymous.get(f"{API}docs/")
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+@pytest.mark.django_db
+def test_a_page_of_invoices_costs_the_same_queries_at_any_size(world_a, api_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from portal_models.tests.factories import bulk_invoices
+
+    account = world_a.objects["portal_models.account"]
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api_a.get(f"{API}invoices/", {"page_size": 100}).status_code == 200
+        return len(queries)
+
+    bulk_invoices(account, 10)
+    page_queries()  # the key's first use of the minute also notes its last use
+    small = page_queries()
+    bulk_invoices(account, 300, start=70000)
+    assert page_queries() == small
+    assert small <= 8
