@@ -409,13 +409,14 @@ ACTIONS = {
 }
 
 
-def _reasons(row_result) -> list[str]:
+def _reasons(row_result, columns: dict[str, str]) -> list[str]:
+    """What is wrong with a refused row, each reason named by its file column."""
     reasons = []
     if row_result.validation_error is not None:
         error = row_result.validation_error
         if hasattr(error, "error_dict"):
             for column, errors in error.message_dict.items():
-                label = "" if column == "__all__" else f"{column}: "
+                label = "" if column in ("__all__", "import_lines") else f"{columns.get(column, column)}: "
                 reasons.extend(f"{label}{message}" for message in errors)
         else:
             reasons.extend(error.messages)
@@ -438,6 +439,7 @@ def _run(*, tenant: Tenant, kind: str, content: bytes, file_format: str, dry_run
     result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True)
     if result.base_errors:
         raise ImportFileError({"file": [str(error.error) for error in result.base_errors]})
+    columns = {field.attribute: field.column_name for field in resource.fields.values() if field.attribute}
     rows, totals = [], {"create": 0, "update": 0, "skip": 0, "refuse": 0}
     for index, row_result in enumerate(result.rows):
         action = ACTIONS.get(row_result.import_type, "refuse")
@@ -449,7 +451,7 @@ def _run(*, tenant: Tenant, kind: str, content: bytes, file_format: str, dry_run
                 "action": action,
                 "key": str(values.get("external_id") or ""),
                 "label": str(values.get("name") or values.get("number") or values.get("last_name") or ""),
-                "reasons": _reasons(row_result) if action == "refuse" else [],
+                "reasons": _reasons(row_result, columns) if action == "refuse" else [],
             }
         )
     return ImportReport(totals=totals, rows=rows)
