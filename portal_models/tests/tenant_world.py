@@ -27,6 +27,7 @@ from portal_models.models import (
 )
 from portal_models.services import billing
 from portal_models.services import orders as order_services
+from portal_models.services.api_keys import api_key_create
 from portal_models.services.audit import security_event_record
 from portal_models.services.cases import case_assign, case_create
 from portal_models.services.documents import tenant_collection
@@ -154,10 +155,11 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         events=["ticket.opened"],
         description=f"{mark} ERP",
     )
-    [delivery] = webhook_emit(tenant_id=tenant.pk, event="ticket.opened", data={"mark": mark})
+    [webhook_delivery] = webhook_emit(tenant_id=tenant.pk, event="ticket.opened", data={"mark": mark})
     import_run = ImportRun.objects.create(
         tenant=tenant, kind="accounts", file_name=f"{mark}-accounts.csv", file_format="csv", content=b"external_id\n"
     )
+    api_key, _token = api_key_create(tenant=tenant, name=f"{mark} ERP key", scopes=["read"])
     tenant_staff_groups_ensure(tenant=tenant, home_page=home, collection=collection)
     records = TenantRecords(mark=mark, tenant=tenant, home=home)
     for instance in (
@@ -187,8 +189,9 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         attempt,
         event,
         endpoint,
-        delivery,
+        webhook_delivery,
         import_run,
+        api_key,
     ):
         records.objects[instance._meta.label_lower] = instance
     records.objects["wagtailcore.collection"] = collection
