@@ -840,8 +840,9 @@ def main() -> None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     CACHE.mkdir(parents=True, exist_ok=True)
     env = django_env(DBS[0], SIZES[0])
-    print("collectstatic (production storage: hashed, compressed)")
-    run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env)
+    if os.environ.get("BENCH_COLLECTSTATIC", "1") == "1":  # 0: reuse the last run's files (iterating)
+        print("collectstatic (production storage: hashed, compressed)")
+        run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env)
     started = time.monotonic()
     runs: dict = {}
     for db in DBS:
