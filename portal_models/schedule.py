@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django_tasks import task
 
 from .services.billing import payment_reminders_task
+from .services.checks import check_reminders_task
 from .services.idempotency import idempotent_requests_prune_task
 from .services.payments import charge_autopay_task
 
@@ -42,6 +43,7 @@ SCHEDULE = (
     Entry(publish_scheduled_task, "* * * * *"),  # every minute
     Entry(charge_autopay_task, "0 6 * * *"),  # daily 06:00, before the reminders
     Entry(payment_reminders_task, "0 8 * * *"),  # daily 08:00
+    Entry(check_reminders_task, "15 8 * * *"),  # daily 08:15: overdue checks reminded, lapsed ones released
     Entry(prune_task_results_task, "30 3 * * *"),  # daily 03:30
     Entry(idempotent_requests_prune_task, "45 3 * * *"),  # daily 03:45: the API's idempotency answers, a week on
 )

@@ -29,13 +29,24 @@ from wagtail_modeladmin.helpers import ButtonHelper, PermissionHelper
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 from wagtail_modeladmin.views import CreateView
 
-from portal_models.models import Account, Contact, CreditMemo, Invoice, InvoiceStatus, Payment, PaymentReminder
+from portal_models.models import (
+    Account,
+    Contact,
+    CreditMemo,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentReminder,
+    Tenant,
+)
 from portal_models.models.billing import ISSUED_IS_FINAL, PAYABLE_STATUSES
 from portal_models.money import format_money
 from portal_models.phones import PhoneTextField
 from portal_models.selectors.admin_dashboard import accounts_with_collection_figures
 from portal_models.selectors.billing import billing_contact_emails, invoices_overdue
 from portal_models.services import billing as billing_services
+from portal_models.services.checks import invoice_claim_kind
+from portal_models.staff_access import staff_tenant_ids
 
 from . import checks as checks_admin
 from . import payments as payments_admin
@@ -313,7 +324,18 @@ class InvoiceFormViewMixin:
 
 
 class InvoiceCreateView(InvoiceFormViewMixin, CreateView):
-    pass
+    def get_instance(self):
+        """A new invoice starts in the currency of the staff member's tenant (not the model's USD), when they are
+        staff of one tenant; a superuser or staff of several picks it with the account."""
+        instance = super().get_instance()
+        if instance.pk is None:
+            tenant_ids = staff_tenant_ids(self.request.user)
+            if tenant_ids is not None and len(tenant_ids) == 1:
+                (tenant_id,) = tenant_ids
+                currency = Tenant.objects.filter(pk=tenant_id).values_list("currency", flat=True).first()
+                if currency:
+                    instance.currency = currency
+        return instance
 
 
 class InvoiceEditView(InvoiceFormViewMixin, scoping.ScopedEditView):
@@ -347,6 +369,9 @@ class InvoiceButtonHelper(ActionButtonHelper):
 class InvoicePermissionHelper(PermissionHelper):
     def user_can_delete_obj(self, user, obj):
         return obj.status == InvoiceStatus.DRAFT and super().user_can_delete_obj(user, obj)  # others are voided
+
+
+CLAIM_LABELS = {"payment": _("Processing"), "check": _("Check on its way")}
 
 
 class InvoiceAdmin(BillingModelAdmin):
@@ -410,11 +435,14 @@ class InvoiceAdmin(BillingModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("account", "tenant")
+        return super().get_queryset(request).select_related("account", "tenant", "payment_claim")
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
-        return obj.display_status
+        """The status, and what holds the invoice: a bank debit processing or a payment under way, a check on
+        its way (its claim, read with the row)."""
+        held = CLAIM_LABELS.get(invoice_claim_kind(getattr(obj, "payment_claim", None)))
+        return f"{obj.display_status} · {held}" if held else obj.display_status
 
     def action_views(self):
         return {

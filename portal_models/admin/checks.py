@@ -97,7 +97,21 @@ def _mark_not_received(request, check) -> None:
         )
 
 
-ACTIONS = {"received": _record_received, "not_received": _mark_not_received}
+def _send_reminder(request, check) -> None:
+    try:
+        sent = check_svc.check_reminder_send(check=check)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if sent:
+            messages.success(
+                request, _("A reminder about check %(number)s was emailed.") % {"number": check.check_number}
+            )
+        else:
+            messages.warning(request, _("The account has no billing contact or payer with an email to remind."))
+
+
+ACTIONS = {"received": _record_received, "not_received": _mark_not_received, "remind": _send_reminder}
 
 
 def check_action(request):

@@ -6,6 +6,7 @@ order), their claims, the check's row, the account's row, the tenant's receipt s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -13,18 +14,30 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from portal_models import caching
-from portal_models.models import Account, Payment, PaymentClaim, PromisedCheck, User
+from portal_models.models import Account, Payment, PaymentClaim, PromisedCheck, Tenant, User
 from portal_models.money import ZERO, format_money, quantize
+from portal_models.selectors.billing import billing_contact_emails
 
 from .billing import invoices_lock, payment_record_locked
+from .emails import account_portal_url, send_branded_email
 from .payments import PaymentInProgress, payment_quote
 
 
-def check_wait_days() -> int:
-    """How long after it was mailed a check holds its invoices (``PORTAL_CHECK_WAIT_DAYS``, default 21)."""
+def check_wait_days(tenant: Tenant | None = None) -> int:
+    """How long after it was mailed a check holds its invoices: the tenant's setting, else
+    ``PORTAL_CHECK_WAIT_DAYS`` (default 21)."""
+    if tenant is not None and tenant.check_wait_days:
+        return int(tenant.check_wait_days)
     return int(getattr(settings, "PORTAL_CHECK_WAIT_DAYS", 21))
+
+
+def check_reminder_after_days() -> int:
+    """How long after it was mailed a check not yet received is overdue, and reminded once
+    (``PORTAL_CHECK_REMINDER_DAYS``, default 10)."""
+    return int(getattr(settings, "PORTAL_CHECK_REMINDER_DAYS", 10))
 
 
 def checks_accepted(*, account: Account) -> bool:
@@ -57,7 +70,7 @@ def check_announce(
     today = timezone.localdate()
     if mailed_on > today:
         raise ValidationError({"mailed_on": _("The mailing date cannot be in the future.")})
-    if mailed_on < today - timedelta(days=check_wait_days()):
+    if mailed_on < today - timedelta(days=check_wait_days(account.tenant)):
         raise ValidationError({"mailed_on": _("A check mailed that long ago should have arrived; contact us.")})
     quote = payment_quote(account=account, invoice_ids=invoice_ids, method="card")
     expected = quote.subtotal  # what is due: checks carry no card fee
@@ -72,7 +85,9 @@ def check_announce(
                 % {"amount": format_money(expected, quote.currency)}
             }
         )
-    expires = timezone.make_aware(datetime.combine(mailed_on + timedelta(days=check_wait_days()), time.max))
+    expires = timezone.make_aware(
+        datetime.combine(mailed_on + timedelta(days=check_wait_days(account.tenant)), time.max)
+    )
     with transaction.atomic():
         locked = invoices_lock(account=account, ids=quote.invoice_ids)
         if len(locked) != len(quote.invoices) or any(locked[i.pk].amount_due != i.amount_due for i in quote.invoices):
@@ -176,6 +191,84 @@ def check_mark_not_received(*, check: PromisedCheck, staff: User) -> PromisedChe
         check.save(update_fields=["status", "resolved_at", "resolved_by"])
         caching.bump_accounts(check.account_id)
     return check
+
+
+def check_reminder_send(*, check: PromisedCheck, lapsed: bool = False) -> int:
+    """Email the payer and the account's billing contacts that check ``check`` has not arrived (``lapsed``: and
+    that its invoices are open again); remembers when (``reminded_at``). Returns the emails sent (0 or 1)."""
+    check = PromisedCheck.objects.select_related("account__tenant", "payer").get(pk=check.pk)
+    if check.status != PromisedCheck.Status.PROMISED and not lapsed:
+        raise ValidationError(_("Only a check on its way can be reminded."))
+    recipients = set(billing_contact_emails(account=check.account))
+    if check.payer and check.payer.email:
+        recipients.add(check.payer.email)
+    PromisedCheck.objects.filter(pk=check.pk).update(reminded_at=timezone.now())
+    if not recipients:
+        return 0
+    send_branded_email(
+        tenant=check.account.tenant,
+        to=sorted(recipients),
+        template="check_overdue",
+        context={
+            "check": check,
+            "account": check.account,
+            "invoices": list(check.invoices.order_by("number")),
+            "lapsed": lapsed,
+            "pay_url": account_portal_url(check.account, "invoices"),
+        },
+    )
+    return 1
+
+
+def check_lapse(*, check: PromisedCheck) -> PromisedCheck | None:
+    """A check whose wait is over and that was never recorded: not received, its claims released (no staff
+    member: the wait ran out). None when it was recorded or resolved meanwhile."""
+    with transaction.atomic():
+        try:
+            check, _invoices = _locked_check(check)
+        except ValidationError:
+            return None
+        PaymentClaim.objects.filter(account=check.account, nonce=check.claim_nonce).delete()
+        check.status = PromisedCheck.Status.NOT_RECEIVED
+        check.resolved_at = timezone.now()
+        check.save(update_fields=["status", "resolved_at"])
+        caching.bump_accounts(check.account_id)
+    return check
+
+
+@dataclass
+class CheckReminderRun:
+    reminded: list = field(default_factory=list)
+    lapsed: list = field(default_factory=list)
+
+
+def checks_overdue_remind(*, today: date | None = None) -> CheckReminderRun:
+    """The daily run: checks on their way past their wait lapse (their invoices open again, the customer is told);
+    checks overdue (``check_reminder_after_days`` after mailing) and not reminded yet get one reminder."""
+    today = today or timezone.localdate()
+    run = CheckReminderRun()
+    now = timezone.now()
+    promised = PromisedCheck.objects.filter(status=PromisedCheck.Status.PROMISED).order_by("pk")
+    for check in promised.filter(expires_at__lte=now):
+        if check_lapse(check=check) is not None:
+            check_reminder_send(check=check, lapsed=True)
+            run.lapsed.append(check)
+    due = promised.filter(
+        expires_at__gt=now,
+        reminded_at__isnull=True,
+        mailed_on__lte=today - timedelta(days=check_reminder_after_days()),
+    )
+    for check in due:
+        check_reminder_send(check=check)
+        run.reminded.append(check)
+    return run
+
+
+@task()
+def check_reminders_task() -> int:
+    """django-tasks entry point (daily, by the scheduler): overdue checks reminded, lapsed ones released."""
+    run = checks_overdue_remind()
+    return len(run.reminded) + len(run.lapsed)
 
 
 def invoice_claim_kind(claim: PaymentClaim | None) -> str:

@@ -313,6 +313,22 @@ def payment_method_may_manage(*, method: PaymentMethod, contact: Contact) -> boo
     )
 
 
+def payment_method_may_use(*, method: PaymentMethod, contact: Contact) -> bool:
+    """Who may pay with a saved method (the other half of the rule): every payer of the company uses its default;
+    the contact who saved one uses it too; owners use any. Another contact's own method is not offered to them."""
+    if contact.account_id != method.account_id:
+        return False
+    return method.is_default or payment_method_may_manage(method=method, contact=contact)
+
+
+def payment_methods_usable(*, account: Account, contact: Contact | None) -> list[PaymentMethod]:
+    """The saved methods ``contact`` is shown and may pay with (all of them for staff acting without a contact)."""
+    methods = list(PaymentMethod.objects.filter(account=account).select_related("created_by"))
+    if contact is None:
+        return methods
+    return [m for m in methods if payment_method_may_use(method=m, contact=contact)]
+
+
 def _check_may_manage(method: PaymentMethod, by: Contact | None) -> None:
     if by is not None and not payment_method_may_manage(method=method, contact=by):
         raise ValidationError(

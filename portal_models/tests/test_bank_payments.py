@@ -408,6 +408,8 @@ class TestPromisedChecksAdmin:
         assert page.status_code == 200
         assert b"5001" in page.content and b"Mine Corp" in page.content
         assert b"9009" not in page.content and b"Theirs Corp" not in page.content
+        invoices = client.get("/admin/portal_models/invoice/").content.decode()  # the admin's invoice list
+        assert "M-1" in invoices and "Check on its way" in invoices
         today = timezone.localdate().isoformat()
         denied = client.post(
             "/admin/payments/checks/", {"check": other_check.pk, "action": "received", "received_on": today}

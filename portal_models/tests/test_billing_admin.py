@@ -221,3 +221,18 @@ def test_edit_invoice_lines_inline_recomputes_totals(client, staff, invoice):
     invoice.refresh_from_db()
     assert invoice.total == Decimal("7700.00") and invoice.amount_due == Decimal("7700.00")
     assert ModelLogEntry.objects.filter(action="wagtail.edit", user=staff).exists()
+
+
+def test_create_invoice_defaults_to_the_staff_tenants_currency(client, db):
+    """The create form starts in the currency of the staff member's tenant (EUR), not the model's USD."""
+    from portal_models.models import StaffRole
+    from portal_models.services.tenants import tenant_staff_groups_ensure
+    from portal_models.tests.factories import StaffUserFactory, TenantFactory
+
+    tenant = TenantFactory(slug="alpenwerk", currency="EUR")
+    staff = StaffUserFactory(is_superuser=False, email="billing@alpenwerk.example.com")
+    staff.groups.add(tenant_staff_groups_ensure(tenant=tenant)[StaffRole.BILLING])
+    client.force_login(staff)
+    page = client.get(BASE + "create/")
+    assert page.status_code == 200
+    assert page.context["form"]["currency"].value() == "EUR"

@@ -202,6 +202,10 @@ def _bank_choice(portal, form) -> dict:
 def _card_choice(portal, payment_method_id: str) -> tuple[str, dict]:
     """A new card, or a saved card or bank account of the account: (its type, what the next steps show)."""
     saved = PaymentMethod.objects.filter(account=portal.account, stripe_payment_method_id=payment_method_id).first()
+    if saved is not None and not svc.payment_method_may_use(method=saved, contact=portal.contact):
+        raise ValidationError(  # another contact's own card or bank account: never charged by a posted id
+            _("You can pay with your company's default method, or with a card or bank account you saved.")
+        )
     kind = saved.type if saved is not None else "card"
     found = svc.method_for_account(account=portal.account, payment_method_id=payment_method_id, method=kind)
     choice = {
@@ -285,7 +289,7 @@ def pay_card(page, request, portal):
         error = _("This payment method is not available for this account.")
     elif request.method == "POST":
         error = " ".join(form.non_field_errors())
-    saved = list(PaymentMethod.objects.filter(account=portal.account))
+    saved = svc.payment_methods_usable(account=portal.account, contact=portal.contact)
     try:
         client_secret = svc.setup_intent_start(
             account=portal.account, contact=portal.contact, nonce=secrets.token_hex(8)
@@ -586,7 +590,7 @@ def payment_methods(page, request, portal):
         else:
             return redirect(page.route_url("payment_methods", request=request))
     account.refresh_from_db(fields=["autopay"])
-    cards = list(PaymentMethod.objects.filter(account=account).select_related("created_by"))
+    cards = svc.payment_methods_usable(account=account, contact=portal.contact)
     for card in cards:
         card.may_manage = svc.payment_method_may_manage(method=card, contact=portal.contact)
     try:

@@ -130,6 +130,8 @@ def test_a_confirmed_bank_account_is_debited_without_fee(wizard, localstripe, pa
     assert localstripe.intent(claim.payment_intent_id)["amount"] == 600000
     invoice_page = wizard.get(f"/alpen/invoices/{invoice.pk}/")
     assert b'data-testid="invoice-claim"' in invoice_page.content and b"Payment processing" in invoice_page.content
+    listing = wizard.get("/alpen/invoices/").content.decode()  # the list says it too (bank debit in flight)
+    assert 'data-testid="invoice-claim"' in listing and "Processing" in listing
     event = localstripe.wait_event("payment_intent.succeeded", claim.payment_intent_id)
     assert localstripe.deliver(wizard, event).status_code == 200
     payment = Payment.objects.get(stripe_payment_intent_id=claim.payment_intent_id)
@@ -161,6 +163,8 @@ def test_a_business_check_is_announced_and_shown_on_the_invoice(wizard, invoice)
     assert (check.check_number, check.amount, check.status) == ("1207", Decimal("6000.00"), "promised")
     page = wizard.get(f"/alpen/invoices/{invoice.pk}/")
     assert b"Check on its way" in page.content and b'data-testid="pay-now"' not in page.content
+    listing = wizard.get("/alpen/invoices/").content.decode()
+    assert 'data-testid="invoice-claim"' in listing and "Check on its way" in listing
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.OPEN
 

@@ -212,3 +212,39 @@ def test_invoice_paid_meanwhile_changes_nothing(signed_in_client, invoice, local
     response = signed_in_client.post("/acme/pay/confirm/", {"authorize": "on", "nonce": nonce})
     assert response.status_code == 302
     assert Payment.objects.count() == 1  # only the check
+
+
+def test_payers_use_the_default_and_their_own_methods_only(customer_a, invoice, localstripe):  # noqa: F811
+    """Issue 25's rule in the wizard, server side: a payer is shown the company's default and the cards they saved,
+    never a colleague's own card, and a posted id of one is refused (nothing is charged)."""
+    saver = LoginContactFactory(account=customer_a.account, can_pay=True)
+    payer = LoginContactFactory(account=customer_a.account, can_pay=True)
+    clients = {}
+    for contact in (customer_a, saver):
+        clients[contact.pk] = client = Client()
+        client.force_login(contact.user)
+        page = client.get("/acme/payments/methods/")
+        number = "4242424242424242" if contact is customer_a else "5555555555554444"
+        pm = localstripe.confirm_setup(page.context["client_secret"], number)
+        assert client.post("/acme/payments/methods/", {"action": "add", "payment_method": pm}).status_code == 302
+    default = customer_a.account.payment_methods.get(is_default=True)
+    own = customer_a.account.payment_methods.get(is_default=False)
+    assert own.created_by == saver.user
+    client = Client()
+    client.force_login(payer.user)
+    client.get(f"/acme/invoices/{invoice.pk}/pay/")
+    client.post("/acme/pay/billing/", BILLING)
+    step = client.get("/acme/pay/payment/")
+    assert [m.pk for m in step.context["saved_cards"]] == [default.pk]
+    assert own.stripe_payment_method_id not in step.content.decode()
+    refused = client.post("/acme/pay/payment/", {"payment_method": own.stripe_payment_method_id})
+    assert refused.status_code == 400 and "company's default method" in refused.content.decode()
+    assert client.get("/acme/pay/confirm/").status_code == 302  # back to the payment step: nothing chosen
+    methods = client.get("/acme/payments/methods/").content.decode()
+    assert "4242" in methods and "4444" not in methods
+    mine = clients[saver.pk].get("/acme/pay/payment/")  # the saver sees the default and their own
+    assert mine.status_code in (200, 302)
+    owner_methods = clients[customer_a.pk].get("/acme/payments/methods/").content.decode()
+    assert "4242" in owner_methods and "4444" in owner_methods
+    ok = client.post("/acme/pay/payment/", {"payment_method": default.stripe_payment_method_id})
+    assert ok.status_code == 302 and ok["Location"].endswith("/acme/pay/confirm/")
