@@ -13,6 +13,8 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from wagtail_modeladmin.options import ModelAdmin
 
+from portal_models.middleware import SUPERUSER_ONLY_ADMIN_NAMESPACES
+
 # Object arguments of the project's own admin views (not modeladmin or snippets): url name -> {kwarg: model}.
 # A new admin view with an object argument must be added here, or the isolation tests fail.
 CUSTOM_OBJECT_ARGUMENTS: dict[str, dict[str, str]] = {
@@ -73,6 +75,8 @@ def project_admin_routes() -> list[AdminRoute]:
     for route, pattern, namespaces in _walk(get_resolver().url_patterns):
         if not route.startswith("admin/") or not pattern.name:
             continue
+        if SUPERUSER_ONLY_ADMIN_NAMESPACES.intersection(namespaces):
+            continue  # users, groups, sites...: every staff member who is not a superuser gets 403 (middleware)
         view = _unwrap(pattern.callback)
         owner = getattr(view, "__self__", None)
         module = (type(owner) if owner is not None else view).__module__
@@ -189,6 +193,8 @@ def wagtail_object_routes() -> list[WagtailRoute]:
     for route, pattern, namespaces in _walk(get_resolver().url_patterns):
         if not route.startswith("admin/") or not pattern.name:
             continue
+        if SUPERUSER_ONLY_ADMIN_NAMESPACES.intersection(namespaces):
+            continue  # users, groups, sites...: every staff member who is not a superuser gets 403 (middleware)
         if not (set(namespaces) & WAGTAIL_NAMESPACES or pattern.name in WAGTAIL_VIEW_NAMES):
             continue
         kwargs = _object_kwargs(pattern)
