@@ -20,7 +20,7 @@ from ..blocks import ContentStreamBlock, LinkBlock
 from ..blocks.dashboard import DashboardStreamBlock, NavigationStreamBlock
 from ..dashboard.views import preview as dashboard_preview
 from ..localization import LocalizedPortalPageMixin
-from ..modules import gate_urlpatterns
+from ..modules import gate_urlpatterns, is_on
 from ..routing_cache import CachedViewRestrictionsMixin
 from ..urls import urlpatterns
 
@@ -190,6 +190,8 @@ class PortalHomePage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Rout
 
     def route(self, request, path_components):
         result = super().route(request, path_components)
+        if not is_on(self, getattr(result[0], "portal_module", None)):  # a page of a module that is off
+            raise Http404("This portal does not offer that.")
         if result[0] is not self and self.tenant_id is not None:
             result[0]._portal_home = self  # the page's portal (with its tenant) is known: no ancestor query
             routing_cache.remember_version(result[0], request)

@@ -28,6 +28,7 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
     subpage_types = []
     max_count_per_parent = 1
     template = "theme/portal/documents/library.html"
+    portal_module = "documents"  # not served when the portal is without documents (PortalHomePage.route)
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("sections")]
 
