@@ -10,6 +10,7 @@ from wagtail.snippets.models import register_snippet
 from portal_models.languages import language_for
 
 from .admin.announcements import AnnouncementViewSet
+from .admin.email_wording import EmailWordingViewSet
 from .admin.scoping import staff_pages
 from .admin.views import menu_item, urlpatterns
 from .branding import brand_contrast_warnings
@@ -18,6 +19,7 @@ from .models import PortalHomePage, portal_home_of
 
 hooks.register("before_serve_document", before_serve_document)
 register_snippet(AnnouncementViewSet)
+register_snippet(EmailWordingViewSet)
 
 
 @hooks.register("register_admin_urls")

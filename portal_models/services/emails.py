@@ -19,8 +19,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from wagtail.models import Site
 
+from portal_models.email_wording import WORDED_EMAILS, render_wording, wording_html
 from portal_models.languages import language_for, offered_languages
-from portal_models.models import Account, Contact, Tenant, User
+from portal_models.models import Account, Contact, EmailWording, Tenant, User
 from portal_models.staff_access import staff_tenants
 from portal_models.text import header_text
 
@@ -96,6 +97,41 @@ def branding_for(*, tenant: Tenant) -> dict:
     return brand
 
 
+# The customer feature (a module of the portal: portal_pages/modules.py keys) each email is about, by template name
+# or folder: a portal without that module sends none of them (no ticket emails when tickets are off).
+EMAIL_MODULES: dict[str, str] = {
+    "tickets/": "tickets",
+    "orders/": "orders",
+    "invoice_issued": "billing",
+    "payment_reminder": "billing",
+    "autopay_failed": "payments",
+    "service_file_reviewed": "services",
+}
+
+
+def email_module(template: str) -> str | None:
+    """The module an email template belongs to (None: always sent)."""
+    for prefix, module in EMAIL_MODULES.items():
+        if template == prefix or (prefix.endswith("/") and template.startswith(prefix)):
+            return module
+    return None
+
+
+def tenant_offers(tenant: Tenant, module: str | None) -> bool:
+    """Whether the tenant's portal offers ``module`` (its published portal home's choice; no portal: yes)."""
+    if module is None:
+        return True
+    home = getattr(tenant, "portal_home", None)
+    return home is None or module not in (home.modules_off or ())
+
+
+def tenant_wording(*, tenant: Tenant, email: str, language: str) -> EmailWording | None:
+    """The tenant's own words for ``email`` in ``language`` (Snippets › Email wording), if marketing wrote them."""
+    if email not in WORDED_EMAILS:
+        return None
+    return EmailWording.objects.filter(tenant=tenant, email=email, language=language).first()
+
+
 def _send(
     *, tenant: Tenant, to: list[str], subject: str, text: str, html: str, reply_to: list[str] | None = None
 ) -> None:
@@ -122,7 +158,10 @@ def send_branded_email(
 ) -> None:
     """Send one message per language of the recipients (``language`` forces one, e.g. for the support team).
     ``subject``, when given, is called with each language active instead of rendering ``<template>_subject.txt``;
-    replies go to the tenant's support address unless ``reply_to`` says otherwise."""
+    replies go to the tenant's support address unless ``reply_to`` says otherwise. Nothing is sent about a module
+    the tenant's portal does not offer (:data:`EMAIL_MODULES`)."""
+    if not tenant_offers(tenant, email_module(template)):
+        return
     to = [address for address in to if address]
     groups = [(language, to)] if language else recipients_by_language(tenant=tenant, to=to)
     for group_language, addresses in groups:
@@ -130,7 +169,12 @@ def send_branded_email(
             continue
         with translation.override(group_language):
             ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), **(context or {})}
-            if subject is not None:
+            wording = tenant_wording(tenant=tenant, email=template, language=group_language)
+            if wording is not None:  # the tenant's own subject and main text (the layout stays the template's)
+                text_of_tenant = render_wording(template, wording.body, ctx)
+                ctx.update(wording_text=text_of_tenant, wording_html=wording_html(text_of_tenant))
+                title = render_wording(template, wording.subject, ctx)
+            elif subject is not None:
                 title = str(subject())
             else:
                 title = render_to_string(f"theme/emails/{template}_subject.txt", ctx).strip().splitlines()[0]
@@ -140,10 +184,18 @@ def send_branded_email(
 
 
 def send_plain_email(
-    *, tenant: Tenant, to: list[str], build: Callable[[], tuple[str, str]], reply_to: list[str] | None = None
+    *,
+    tenant: Tenant,
+    to: list[str],
+    build: Callable[[], tuple[str, str]],
+    reply_to: list[str] | None = None,
+    template: str = "",
 ) -> None:
     """A message whose text ``build()`` words per recipient language (it returns (subject, body) and is called with
-    each language active); the HTML part is that text in the tenant's branded layout."""
+    each language active); the HTML part is that text in the tenant's branded layout. ``template`` names the text's
+    template, for the module rule of :func:`send_branded_email`."""
+    if not tenant_offers(tenant, email_module(template)):
+        return
     for language, addresses in recipients_by_language(tenant=tenant, to=to):
         with translation.override(language):
             subject, body = build()
