@@ -22,6 +22,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -38,6 +39,7 @@ SIGNATURE_TOLERANCE_SECONDS = 300
 MAX_RETRY_DELAY = timedelta(hours=6)
 # A delivery a worker took this long ago and never finished (the worker died mid-request) may be taken again.
 STALE_CLAIM = timedelta(minutes=5)
+WANTED_CACHE_SECONDS = 300
 
 
 # --- signatures (the receivers' side is the same computation: see the README) ------------------------------------
@@ -105,6 +107,7 @@ def webhook_endpoint_create(
         secret=_new_secret(),
         created_by=by,
     )
+    _forget_wanted(tenant.pk)
     return endpoint, endpoint.secret
 
 
@@ -116,6 +119,7 @@ def webhook_endpoint_update(
     endpoint.description = description
     endpoint.is_active = is_active
     endpoint.save(update_fields=["url", "events", "description", "is_active", "updated_at"])
+    _forget_wanted(endpoint.tenant_id)
     return endpoint
 
 
@@ -137,10 +141,32 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
+def _wanted_key(tenant_id: int) -> str:
+    return f"portal:webhook-events:{tenant_id}"
+
+
+def _events_wanted(tenant_id: int) -> frozenset[str]:
+    """The events some active endpoint of the tenant subscribed to, from the cache (most tenants have none: an event
+    of theirs costs no query); endpoint changes forget it (:func:`_forget_wanted`)."""
+    wanted = cache.get(_wanted_key(tenant_id))
+    if wanted is None:
+        rows = WebhookEndpoint.objects.filter(tenant_id=tenant_id, is_active=True).values_list("events", flat=True)
+        wanted = sorted({event for events in rows for event in events})
+        cache.set(_wanted_key(tenant_id), wanted, WANTED_CACHE_SECONDS)
+    return frozenset(wanted)
+
+
+def _forget_wanted(tenant_id: int) -> None:
+    cache.delete(_wanted_key(tenant_id))
+    transaction.on_commit(lambda: cache.delete(_wanted_key(tenant_id)))  # and once what changed is visible
+
+
 def webhook_emit(*, tenant_id: int, event: str, data: dict | Callable[[], dict]) -> list[WebhookDelivery]:
     """Queue ``event`` with ``data`` for every active endpoint of the tenant subscribed to it; sent once the
     current transaction commits. One query when the tenant has no endpoint for it (``data`` may be a function,
     called only when some endpoint wants the event)."""
+    if event not in _events_wanted(tenant_id):
+        return []
     endpoints = [
         endpoint
         for endpoint in WebhookEndpoint.objects.filter(tenant_id=tenant_id, is_active=True)
