@@ -26,18 +26,18 @@
     var field = event.target.closest("[data-autosubmit]");
     if (field && field.form) { field.form.submit(); }
   });
-  // Escape closes an open menu (the user menu, the cases menu) and gives the focus back to its button
+  // Escape closes an open menu (the user menu, the cases menu, the tab bar's More) and gives the focus back to its button
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
-    var menu = (event.target.closest && event.target.closest("details[open]")) || document.querySelector("details.user-menu[open]");
-    if (menu && menu.matches("details.user-menu")) {
+    var menu = (event.target.closest && event.target.closest("details[open]")) || document.querySelector("details.user-menu[open], details.tabs__more[open]");
+    if (menu && menu.matches("details.user-menu, details.tabs__more")) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     }
   });
   // a click elsewhere closes an open menu
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.user-menu[open], details.tabs__more[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) { menu.removeAttribute("open"); }
     });
   });
