@@ -36,10 +36,16 @@ def prepared(tmp_path):
         yield info, json.loads(out.read_text())
 
 
-def test_build_and_prepare_cover_every_endpoint(prepared):
+def test_harness(prepared, live_server, monkeypatch, tmp_path):
+    """One data set for both halves (building it is most of the test's time)."""
+    _prepare_covers_every_endpoint(*prepared)
+    if shutil.which("wrk"):
+        _load_scripts_cpu_meter_and_budgets(prepared[1], live_server, monkeypatch, tmp_path)
+
+
+def _prepare_covers_every_endpoint(info, prep):
     from bench import run
 
-    info, prep = prepared
     assert info["invoices"] == 30 and info["customers"] == 200
     assert prep["skipped"] == {}
     endpoints = set(run.PAGES) - {"mix", "after_write"}
@@ -50,14 +56,13 @@ def test_build_and_prepare_cover_every_endpoint(prepared):
     # rotations: other invoices, other sorts, the last page; the mix: 200 customers x 4 pages
     assert len(set(prep["pages"]["invoice_detail"]["urls"])) > 1
     assert len(prep["pages"]["invoice_sorts"]["urls"]) == 12
+    assert len(prep["pages"]["invoice_pdf"]["urls"]) > 1
     assert len(prep["mix"]) == 800 and len({cookie for cookie, _url in prep["mix"]}) == 200
 
 
-@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
-def test_load_scripts_cpu_meter_and_budgets(prepared, live_server, monkeypatch, tmp_path):
+def _load_scripts_cpu_meter_and_budgets(prep, live_server, monkeypatch, tmp_path):
     from bench import run
 
-    _info, prep = prepared
     monkeypatch.setattr(run, "CACHE", tmp_path)
     monkeypatch.setattr(run, "DURATION", 1)
     monkeypatch.setattr(run, "CONNECTIONS", 2)
