@@ -2,6 +2,8 @@
 two-factor enrolment, forgot password, set-password links, the owner's System access settings, and the lockout
 page of django-axes."""
 
+from functools import cached_property
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import password_validation, update_session_auth_hash
@@ -402,8 +404,9 @@ class PortalTwoFactorSetupView(SetupView):
 
         return [m for m in registry.get_methods() if not list(m.get_devices(user))]
 
-    @property
+    @cached_property
     def adding(self) -> bool:
+        """Whether the user had a method when this request began (then this one is another)."""
         return default_device(self.request.user) is not None
 
     def get_prefix(self, request, *args, **kwargs):
