@@ -94,3 +94,14 @@ def test_a_changed_record_under_a_used_key_is_refused_not_applied(erp):
     )
     assert changed.status_code == 400 and "Idempotency-Key" in changed.json()
     assert Account.objects.get(tenant=erp.tenant, external_id="CUST-1").name == "Customer CUST-1"
+
+
+def test_a_change_of_some_fields_only_is_seen_by_the_next_sync(erp):
+    """Services save a status or a flag alone (``update_fields``); the sync stamp moves with it all the same."""
+    account = Account.objects.create(tenant=erp.tenant, number="C-9", name="Umbrella")
+    checkpoint = timezone.now()
+    assert _all_pages(erp, f"{API}accounts/", updated_since=checkpoint.isoformat()) == []
+    account.autopay = True
+    account.save(update_fields=["autopay"])
+    [row] = _all_pages(erp, f"{API}accounts/", updated_since=checkpoint.isoformat())
+    assert row["id"] == account.pk and row["autopay"] is True

@@ -12,7 +12,7 @@ from modelcluster.models import ClusterableModel
 
 from portal_models.money import currency_choices as iso_currency_choices
 
-from .tenants import Account, Tenant, external_id_field, external_id_unique
+from .tenants import Account, SyncStamped, Tenant, external_id_field, external_id_unique
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -53,7 +53,7 @@ class InvoiceQuerySet(models.QuerySet):
         return self.payable().filter(due_date__lt=today or timezone.localdate())
 
 
-class Invoice(ClusterableModel):
+class Invoice(SyncStamped, ClusterableModel):
     """An invoice to an account. Totals are stored and recomputed by services.billing.invoice_recalculate."""
 
     # High-volume business records: they reference no page, image, document or snippet, so Wagtail's reference
@@ -277,7 +277,7 @@ class InvoiceLine(models.Model):
         return status not in (None, InvoiceStatus.DRAFT)
 
 
-class CreditMemo(models.Model):
+class CreditMemo(SyncStamped):
     """A credit applied to one invoice (reduces what is due)."""
 
     wagtail_reference_index_ignore = True  # see Invoice
@@ -305,7 +305,7 @@ class CreditMemo(models.Model):
         return f"Credit memo {self.number}"
 
 
-class Payment(models.Model):
+class Payment(SyncStamped):
     wagtail_reference_index_ignore = True  # see Invoice
 
     class Method(models.TextChoices):

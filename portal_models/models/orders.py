@@ -12,7 +12,7 @@ from wagtail.documents import get_document_model_string
 
 from .billing import MONEY, Invoice
 from .services import Product
-from .tenants import Account, Tenant, external_id_field, external_id_unique
+from .tenants import Account, SyncStamped, Tenant, external_id_field, external_id_unique
 
 QUANTITY = {"max_digits": 12, "decimal_places": 2}
 
@@ -72,7 +72,7 @@ class OrderStatus(models.TextChoices):
 OPEN_ORDER_STATUSES = (OrderStatus.SUBMITTED, OrderStatus.CONFIRMED, OrderStatus.PARTLY_DELIVERED)
 
 
-class Order(models.Model):
+class Order(SyncStamped):
     """A customer's order. Totals are computed by services.orders (order_recalculate); tax is left to staff."""
 
     wagtail_reference_index_ignore = True
@@ -241,7 +241,7 @@ class QuoteLine(models.Model):
         return self.description
 
 
-class Delivery(models.Model):
+class Delivery(SyncStamped):
     """A shipment of (part of) an order, with its carrier, tracking number and proof of delivery."""
 
     wagtail_reference_index_ignore = True

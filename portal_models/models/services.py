@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from .tenants import Account, Tenant, external_id_field, external_id_unique
+from .tenants import Account, SyncStamped, Tenant, external_id_field, external_id_unique
 
 
 class Product(models.Model):
@@ -50,7 +50,7 @@ class ServiceType(models.TextChoices):
     ONE_TIME = "one_time", _("One-time")
 
 
-class Service(models.Model):
+class Service(SyncStamped):
     """What an account subscribes to."""
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="services")
@@ -142,7 +142,7 @@ def customer_upload_path(instance: "CustomerUpload", filename: str) -> str:
     return f"customer-uploads/{instance.account.tenant_id}/{instance.account_id}/{uuid.uuid4().hex}/{safe}"
 
 
-class CustomerUpload(models.Model):
+class CustomerUpload(SyncStamped):
     """A file a customer uploaded to their account ("My documents")."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="uploads")

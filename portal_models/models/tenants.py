@@ -60,6 +60,21 @@ class DataVersioned(models.Model):
         super().save(*args, **kwargs)
 
 
+class SyncStamped(models.Model):
+    """A record the integration API syncs by ``updated_at`` (``?updated_since=``): every save writes it, also a
+    save of some fields only (``update_fields``), so a status change is never missed by a sync. The model
+    declares ``updated_at = DateTimeField(auto_now=True)`` itself."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if fields is not None and "updated_at" not in fields:
+            kwargs["update_fields"] = [*fields, "updated_at"]
+        super().save(*args, **kwargs)
+
+
 def external_id_field() -> models.CharField:
     """The record's key in the tenant's accounting or ERP system (blank when it was made here)."""
     return models.CharField(
@@ -181,7 +196,7 @@ class Tenant(DataVersioned):
         return f"{self.sender_name or self.name} <{settings.DEFAULT_FROM_EMAIL}>"
 
 
-class Account(DataVersioned):
+class Account(SyncStamped, DataVersioned):
     """A customer company under a tenant."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="accounts")
@@ -222,7 +237,7 @@ class ContactQuerySet(models.QuerySet):
         return self.login_rights().filter(user__isnull=False, user__is_active=True)
 
 
-class Contact(models.Model):
+class Contact(SyncStamped):
     """A person at an account, with roles and portal rights. May have a User to sign in with."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")

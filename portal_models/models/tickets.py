@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from ..uploads import content_matches
-from .tenants import Account, Tenant, external_id_field, external_id_unique
+from .tenants import Account, SyncStamped, Tenant, external_id_field, external_id_unique
 
 ATTACHMENT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg", "gif", "txt", "log", "csv", "doc", "docx", "xls", "xlsx", "zip")
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -71,7 +71,7 @@ class TicketCategory(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Ticket(models.Model):
+class Ticket(SyncStamped):
     """A service request of an account. ``number`` is sequential per tenant (shown as T-<number>)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="tickets", editable=False)
