@@ -63,6 +63,7 @@ NOT_SCANNED_SIGNED_IN = {
     "invitation": "a signed one-time link to join a company (its screens: test_team)",
     "contacts_export": "CSV/XLSX download",
     "orders_export": "CSV download",
+    "services_export": "CSV download",
     "order_again": "POST only (the button is on the order screen)",
     "quote_pdf": "PDF download",
     "quote_accept": "POST only (the buttons are on the quote screen)",
