@@ -28,7 +28,7 @@ class EmailWording(PreviewableMixin, models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_email_display()} ({self.language})"
+        return f"{self.get_email_display()} ({self.language}): {self.subject}"
 
     def clean(self):
         super().clean()

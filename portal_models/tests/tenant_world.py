@@ -13,9 +13,11 @@ from django.core.files.base import ContentFile
 
 from portal_models.models import (
     AccountPrice,
+    Announcement,
     Branch,
     CaseRole,
     CustomerUpload,
+    EmailWording,
     ImportRun,
     PortalCollection,
     PromisedCheck,
@@ -160,6 +162,10 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         tenant=tenant, kind="accounts", file_name=f"{mark}-accounts.csv", file_format="csv", content=b"external_id\n"
     )
     api_key, _token = api_key_create(tenant=tenant, name=f"{mark} ERP key", scopes=["read"])
+    announcement = Announcement.objects.create(tenant=tenant, title=f"{mark} announcement", body=f"<p>{mark}</p>")
+    wording = EmailWording.objects.create(
+        tenant=tenant, email="invitation", language="en", subject=f"{mark} welcome", body=f"{mark} text"
+    )
     tenant_staff_groups_ensure(tenant=tenant, home_page=home, collection=collection)
     records = TenantRecords(mark=mark, tenant=tenant, home=home)
     for instance in (
@@ -192,6 +198,8 @@ def build_tenant_records(mark: str, *, with_portal: bool = True) -> TenantRecord
         webhook_delivery,
         import_run,
         api_key,
+        announcement,
+        wording,
     ):
         records.objects[instance._meta.label_lower] = instance
     records.objects["wagtailcore.collection"] = collection

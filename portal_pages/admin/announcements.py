@@ -14,7 +14,6 @@ class AnnouncementViewSet(TenantScopedSnippetViewSet):
     menu_label = _("Announcements")
     add_to_admin_menu = False  # under Snippets
     list_display = ["title", "starts_at", "ends_at", "product", "tenant"]
-    list_filter = ["product"]
     search_fields = ["title"]
     ordering = ["-starts_at"]
     panels = [
