@@ -1,8 +1,8 @@
 from django.apps import AppConfig
-from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class PortalModelsConfig(AppConfig):
+    default = True  # the app's config, whatever else this module may import (its ready() connects the caches)
     name = "portal_models"
     verbose_name = "Portal records"
     default_auto_field = "django.db.models.BigAutoField"
@@ -18,9 +18,3 @@ class PortalModelsConfig(AppConfig):
         from .services.emails import send_sign_in_code
 
         EmailDevice.send_mail = send_sign_in_code
-
-
-class PortalUsersAppConfig(WagtailUsersAppConfig):
-    """Wagtail's users, with staff accounts made by invitation (no password typed by the admin)."""
-
-    user_viewset = "portal_models.admin.users.StaffUserViewSet"

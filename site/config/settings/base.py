@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "wagtail.locales",
     "wagtail_modeladmin",
     "wagtail.sites",
-    "portal_models.apps.PortalUsersAppConfig",  # wagtail.users, staff invited (portal_models/admin/users.py)
+    "portal_models.admin.users_app.PortalUsersAppConfig",  # wagtail.users, staff invited (portal_models/admin/users.py)
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
