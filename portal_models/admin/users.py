@@ -1,6 +1,6 @@
 """Staff users in the Wagtail admin, by invitation: the add form has no password (the new staff member chooses it
 from the emailed one-time link), the edit form neither; giving a user admin access sends the invitation at once
-(services.staff). Registered as Wagtail's users viewset by ``PortalUsersAppConfig`` (portal_models/admin/users_app.py)."""
+(services.staff). Registered as Wagtail's users viewset by ``PortalUsersAppConfig`` (admin/users_app.py)."""
 
 from django.contrib import messages
 from django.contrib.auth import password_validation
