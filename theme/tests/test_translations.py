@@ -23,7 +23,7 @@ from django.template.base import Lexer, TokenType
 ROOT = Path(settings.BASE_DIR)
 CATALOGUE = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
 COMPILED = CATALOGUE.with_suffix(".mo")
-SOURCES = ["manage.py", "portal_models", "portal_pages", "theme", "site"]
+SOURCES = ["manage.py", "portal_models", "portal_pages", "portal_api", "theme", "site"]
 IGNORE = ["*/tests/*", "*/migrations/*", "test-artifacts/*", "media/*", "staticfiles/*"]
 CUSTOMER_TEMPLATES = [
     "theme/templates/theme/base.html",
