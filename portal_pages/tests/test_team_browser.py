@@ -1,15 +1,26 @@
 """Seed 001 in headless Chromium: an owner invites a contact with payment rights from Settings, the contact follows
-the emailed link, chooses a password and reaches the pay screen."""
+the emailed link, chooses a password, adds a card in the payment wizard (localstripe's card element) and pays the
+account's balance; the signed webhook records the payment and the receipt goes to them."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
 
-from portal_models.models import Contact
-from portal_models.tests.factories import PASSWORD, AccountFactory, ContactFactory, LoginContactFactory
+from portal_models.models import Contact, InvoiceStatus, Payment
+from portal_models.tests.factories import (
+    PASSWORD,
+    AccountFactory,
+    ContactFactory,
+    LoginContactFactory,
+    seed_invoice,
+)
+from portal_models.tests.localstripe import localstripe, localstripe_url  # noqa: F401
 from portal_pages.tests.factories import ensure_wagtail_root, make_portal
+
+from .test_payments_browser import webhook_to_live_server  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -24,6 +35,7 @@ def acme(transactional_db):
         account=account, first_name="John", last_name="Doe", email="john.doe@example.com", can_manage_contacts=True
     )
     payer = ContactFactory(account=account, first_name="Pat", last_name="Payer", email="pat.payer@example.com")
+    seed_invoice(account)  # open, $6,100.00: the balance the payer pays
     return home, owner, payer
 
 
@@ -35,8 +47,16 @@ def sign_in(page, base, email, password):
     page.wait_for_url("**/acme/dashboard/")
 
 
-def test_owner_invites_a_payer_from_settings(live_server, acme, page, phone, screenshot):
+def test_owner_invites_a_payer_from_settings(
+    live_server,
+    webhook_to_live_server,  # noqa: F811
+    acme,
+    page,
+    phone,
+    screenshot,
+):
     home, owner, payer = acme
+    invoice = payer.account.invoices.get()
     sign_in(page, live_server.url, owner.email, PASSWORD)
     page.goto(f"{live_server.url}/acme/settings/")
     access = page.get_by_test_id("system-access")
@@ -73,4 +93,46 @@ def test_owner_invites_a_payer_from_settings(live_server, acme, page, phone, scr
     assert page.get_by_test_id("missing-right").is_visible()  # not an owner: told who is
     assert "John Doe" in page.get_by_test_id("missing-right").inner_text()
     screenshot(page, "team-02-missing-right")
-    assert page.goto(f"{live_server.url}/acme/pay/").status != 403  # the pay right works
+
+    # the pay right works: the balance, through the wizard, with a new card
+    page.goto(f"{live_server.url}/acme/pay/")
+    page.wait_for_url("**/acme/pay/billing/")
+    assert page.get_by_label("First name").input_value() == "Pat"
+    assert page.get_by_label("Email").input_value() == payer.email
+    assert page.get_by_test_id("summary-total").inner_text() == "$6,283.00"
+    page.get_by_label("Address 1").fill("1 Quality Way")
+    page.get_by_label("ZIP / Postal code").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/acme/pay/payment/")
+    element = page.get_by_test_id("card-element")
+    element.locator("input[placeholder=number]").fill("4242424242424242")
+    element.locator("input[placeholder=exp_month]").fill("10")
+    element.locator("input[placeholder=exp_year]").fill("28")
+    element.locator("input[placeholder=cvc]").fill("123")
+    element.locator("input[placeholder=postal_code]").fill("10001")
+    page.get_by_test_id("next-step").click()
+    page.wait_for_url("**/acme/pay/confirm/")
+    assert page.get_by_test_id("confirm-amount").inner_text() == "$6,283.00"
+    assert page.get_by_test_id("confirm-card").inner_text().endswith("4242")
+    assert "Pat Payer" in page.get_by_test_id("confirm-form").inner_text()
+    page.get_by_label("Payment details are correct and I authorize this payment.").check()
+    page.get_by_test_id("authorize-payment").click()
+    page.wait_for_url("**/acme/pay/result/pi_*/")
+    page.wait_for_selector("[data-testid=payment-result][data-state=succeeded]", timeout=20_000)
+    assert "$6,283.00 was charged to your card." in page.content()
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "team-03-payer-paid-phone")
+
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.amount_paid, invoice.amount_due) == (
+        InvoiceStatus.PAID,
+        Decimal("6283.00"),
+        Decimal("0.00"),
+    )
+    payment = Payment.objects.get()
+    assert payment.payer == Contact.objects.get(pk=payer.pk).user
+    assert (payment.amount, payment.card_last4, payment.payer_name) == (Decimal("6283.00"), "4242", "Pat Payer")
+    assert payment.allocations.get().invoice == invoice
+    assert payment.display_number in page.get_by_test_id("payment-result").inner_text()  # the receipt's number
+    receipt = next(m for m in mail.outbox if m.subject == "Payment receipt from Acme Billing")
+    assert payer.email in receipt.to and payment.display_number in receipt.body and "$6,283.00" in receipt.body
