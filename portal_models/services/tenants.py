@@ -49,6 +49,7 @@ ROLE_DEFAULT_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *_crud("webhookendpoint"),  # 0032: webhooks and imports
         *_crud("webhookdelivery", ("view", "change")),
         *_crud("importrun", ("view", "add")),
+        *_crud("apikey", ("view", "add", "change")),  # 0038: the integration API's keys
     ],
     StaffRole.SUPPORT: [
         *ADMIN_BASICS,

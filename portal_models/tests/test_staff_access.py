@@ -35,7 +35,15 @@ def test_role_template_groups_are_shipped_with_their_permissions():
     assert not support.permissions.filter(codename="change_invoice").exists()
     assert support.permissions.filter(codename="view_contact").exists()
     assert not support.permissions.filter(codename="change_contact").exists()
-    assert not marketing.permissions.filter(content_type__app_label="portal_models").exists()
+    # marketing's only records are the portal's words: announcements and email wording (no customer's record)
+    marketing_models = set(
+        marketing.permissions.filter(content_type__app_label="portal_models").values_list(
+            "content_type__model", flat=True
+        )
+    )
+    assert marketing_models == {"announcement", "emailwording"}
+    assert billing.permissions.filter(codename="add_apikey").exists()  # the ERP's API keys are billing's
+    assert not support.permissions.filter(codename="add_apikey").exists()
     assert marketing.permissions.filter(codename="access_admin").exists()
 
 
