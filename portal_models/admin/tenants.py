@@ -35,7 +35,11 @@ class TenantAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     search_fields = ("name", "slug")
     panels = [
         MultiFieldPanel(
-            [FieldPanel("name"), FieldRowPanel([FieldPanel("support_email"), FieldPanel("sender_name")])],
+            [
+                FieldPanel("name"),
+                FieldRowPanel([FieldPanel("support_email"), FieldPanel("sender_name")]),
+                FieldPanel("phone_region"),
+            ],
             heading=_("Portal"),
         ),
         MultiFieldPanel(
@@ -43,6 +47,7 @@ class TenantAdmin(TenantScopedModelAdminMixin, ModelAdmin):
                 FieldRowPanel([FieldPanel("card_fee_percent"), FieldPanel("card_fee_threshold")]),
                 FieldPanel("card_only"),
                 FieldPanel("bank_debit_enabled"),
+                FieldPanel("check_wait_days"),
             ],
             heading=_("Payment policy"),
         ),

@@ -95,3 +95,19 @@ def test_the_data_migration_normalises_existing_numbers():
     other.refresh_from_db()
     assert (contact.business_phone, contact.cell_phone) == ("+15203607987", "+15203607987")
     assert other.business_phone.raw_input == "ask the front desk"  # kept as typed; its form says why at next edit
+
+
+@pytest.mark.django_db
+def test_staff_set_the_portals_phone_country_in_its_settings(admin_client):
+    tenant = TenantFactory(name="Sonora Water", slug="sonora")
+    url = f"/admin/portal_models/tenant/edit/{tenant.pk}/"
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert b'name="phone_region"' in page.content and b'name="check_wait_days"' in page.content
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["languages"] = tenant.languages
+    answer = admin_client.post(url, {**data, "phone_region": "ZZ"})
+    assert answer.status_code == 200 and "phone_region" in answer.context["form"].errors
+    tenant.refresh_from_db()
+    assert tenant.phone_region == "US"
