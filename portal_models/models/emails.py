@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import PreviewableMixin
 
+from ..email_branding import branding_for
 from ..email_wording import WORDED_EMAILS, email_choices, render_wording, unknown_variables, wording_html
 from .tenants import Tenant
 
@@ -52,8 +53,6 @@ class EmailWording(PreviewableMixin, models.Model):
         return "theme/emails/wording_preview.html"
 
     def get_preview_context(self, request, mode_name):
-        from ..services.emails import branding_for
-
         context = super().get_preview_context(request, mode_name)
         tenant = self.tenant if self.tenant_id else None
         context.update(

@@ -17,8 +17,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
-from wagtail.models import Site
 
+from portal_models.email_branding import branding_for, tenant_root_url, url_on_root
 from portal_models.email_wording import WORDED_EMAILS, render_wording, wording_html
 from portal_models.languages import language_for, offered_languages
 from portal_models.models import Account, Contact, EmailWording, Tenant, User
@@ -43,24 +43,9 @@ def recipients_by_language(*, tenant: Tenant, to: list[str]) -> list[tuple[str, 
     return list(groups.items())
 
 
-def _absolute(url: str, base: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    return base.rstrip("/") + "/" + url.lstrip("/")
-
-
-def tenant_root_url(tenant: Tenant) -> str:
-    """The scheme and host of a tenant's portal (no trailing slash): the Wagtail Site of its portal page when it has
-    its own domain, else the default Site, else ``WAGTAILADMIN_BASE_URL``."""
-    home = getattr(tenant, "portal_home", None)
-    site = home.get_site() if home is not None else None
-    site = site or Site.objects.filter(is_default_site=True).first()
-    return (site.root_url if site is not None else settings.WAGTAILADMIN_BASE_URL).rstrip("/")
-
-
 def absolute_url(*, tenant: Tenant, path: str) -> str:
     """``path`` (from ``reverse()`` or a file's URL) made absolute on the tenant's root URL."""
-    return _absolute(path, tenant_root_url(tenant))
+    return url_on_root(path, tenant_root_url(tenant))
 
 
 def admin_url(*, tenant: Tenant, name: str, **kwargs) -> str:
@@ -82,19 +67,6 @@ def account_portal_url(account: Account, route: str, query: dict | None = None, 
     except NoReverseMatch:
         return base
     return f"{base}{path}?{urlencode({**(query or {}), 'account': account.number})}"
-
-
-def branding_for(*, tenant: Tenant) -> dict:
-    """Logo URL, colours and portal address of a tenant, for emails (the portal page holds the branding)."""
-    home = getattr(tenant, "portal_home", None)
-    base = tenant_root_url(tenant)
-    brand = {"primary": "#1d4ed8", "accent": "#0f766e", "logo_url": "", "portal_url": base}
-    if home is not None:
-        brand.update(primary=home.primary_color, accent=home.accent_color)
-        brand["portal_url"] = home.get_full_url() or base
-        if home.logo_id:
-            brand["logo_url"] = _absolute(home.logo.get_rendition("height-80").url, base)
-    return brand
 
 
 # The customer feature (a module of the portal: portal_pages/modules.py keys) each email is about, by template name
