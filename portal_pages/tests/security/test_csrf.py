@@ -122,6 +122,9 @@ CSRF_EXEMPT = {
     "find": "wagtail admin API (DRF enforces CSRF)",
     "action": "wagtail admin API (DRF enforces CSRF)",
 }
+# The integration API (portal_api): DRF views, authenticated only by the key in the Authorization header
+# (ApiKeyAuthentication; no session or cookie is read), so a cross-site request carries no credential to forge.
+API_PREFIX = "api/v1/"
 
 
 def exempt_views():
@@ -141,6 +144,8 @@ def exempt_views():
 def test_the_stripe_webhook_is_the_only_exemption_of_ours():
     found = exempt_views()
     for path, name in found:
+        if path.startswith(API_PREFIX):
+            continue
         assert name in CSRF_EXEMPT, f"{path} ({name}) is csrf_exempt: document why in CSRF_EXEMPT or remove it"
         if name != "stripe_webhook":
             assert path.startswith("admin/api/"), path
@@ -165,3 +170,25 @@ def test_the_webhook_needs_no_token_but_a_signature(client, db):
         "/stripe/webhook/", data=b"{}", content_type="application/json", HTTP_STRIPE_SIGNATURE="t=1,v1=00"
     )
     assert response.status_code == 400  # refused by the signature check, not by CSRF (403)
+
+
+def test_the_integration_api_reads_no_session_so_csrf_cannot_apply():
+    """Every csrf-exempt view under /api/v1/ authenticates by API key only: no cookie means no forged request."""
+    from portal_api.authentication import ApiKeyAuthentication
+
+    checked = 0
+
+    def walk(resolver, prefix):
+        nonlocal checked
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry, prefix + str(entry.pattern))
+            elif (prefix + str(entry.pattern)).startswith(API_PREFIX) and hasattr(entry.callback, "cls"):
+                classes = getattr(entry.callback.cls, "authentication_classes", [])
+                if entry.name in ("schema", "docs"):
+                    continue  # read-only description of the API, the same for everyone
+                assert list(classes) == [ApiKeyAuthentication], (entry.name, classes)
+                checked += 1
+
+    walk(get_resolver(), "")
+    assert checked >= 30

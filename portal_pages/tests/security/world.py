@@ -189,6 +189,15 @@ class Holder:
         )
 
     @cached_property
+    def announcement(self):
+        from portal_models.models import Announcement
+
+        # for the accounts with this account's service: another account of the tenant does not see it
+        return Announcement.objects.create(
+            tenant=self.tenant, title="Planned maintenance", body="<p>Sunday</p>", product=self.service.product
+        )
+
+    @cached_property
     def invitation_token(self) -> str:
         from portal_models.models import ContactInvitation
         from portal_models.services.invitations import invitation_token
@@ -220,6 +229,7 @@ PARAM_FACTORIES = {
     ("quotes", "pk"): lambda h: h.quote.pk,
     ("deliveries", "pk"): lambda h: h.delivery.pk,
     ("credit-memos", "pk"): lambda h: h.credit_memo.pk,
+    ("announcements", "pk"): lambda h: h.announcement.pk,
     ("invitation", "token"): lambda h: h.invitation_token,
     ("password", "uidb64"): lambda h: h.set_password_link[0],
     ("password", "token"): lambda h: h.set_password_link[1],
