@@ -152,9 +152,16 @@ class LocalStripe:
         return r.json()
 
     def events_all(self, type: str) -> list[dict]:
-        r = requests.get(f"{self.url}/v1/events", params={"type": type, "limit": 100}, auth=(SECRET_KEY, ""), timeout=5)
-        r.raise_for_status()
-        return r.json()["data"]
+        """Every event of ``type`` the server holds, page by page (one localstripe serves the whole session)."""
+        events, params = [], {"type": type, "limit": 100}
+        while True:
+            r = requests.get(f"{self.url}/v1/events", params=params, auth=(SECRET_KEY, ""), timeout=5)
+            r.raise_for_status()
+            page = r.json()
+            events += page["data"]
+            if not page.get("has_more") or not page["data"]:
+                return events
+            params["starting_after"] = page["data"][-1]["id"]
 
     def events(self, type: str, object_id: str) -> list[dict]:
         return [e for e in self.events_all(type) if e["data"]["object"].get("id") == object_id]

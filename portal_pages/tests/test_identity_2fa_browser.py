@@ -24,6 +24,8 @@ def user_with_email_and_phone(transactional_db):
     home = make_portal(name="Acme Billing", slug="acme", primary="#0b4f8a", accent="#16a34a")
     contact = LoginContactFactory(account=AccountFactory(tenant=home.tenant, name="Test Inc."))
     user = contact.user
+    user.email = "accounts.payable.department@example.com"  # a long address: the choice buttons must wrap it at 320 px
+    user.save(update_fields=["email"])
     EmailDevice.objects.create(user=user, name="default", confirmed=True)
     PhoneDevice.objects.create(user=user, name="sms", number="+15203607987", method="sms", confirmed=True)
     return home, user

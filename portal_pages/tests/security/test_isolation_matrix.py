@@ -213,6 +213,8 @@ ROOT_URLS = {
     "i18n/": "public: Django's set_language (a language cookie; POST with CSRF)",
     "healthz": "public: health check, no data",
     "stripe/webhook/": "Stripe: signed webhook (test_webhook_faults)",
+    "staff/password/set/<uidb64>/<token>/": "staff: the signed one-time link of an invitation (test_staff_invitations)",
+    "api/v1/": "integration API: API keys of one tenant (portal_api/tests/test_isolation.py)",
     r"^((?:[\w\-]+/)*)$": "wagtail: pages (Wagtail's serve with the cached site; the portal routes above)",
 }
 
