@@ -294,6 +294,7 @@ def _tenant_form(tenant, **changes):
         "card_only": "on" if tenant.card_only else "",
         "reminder_every_days": str(tenant.reminder_every_days),
         "two_factor_policy": tenant.two_factor_policy,
+        "phone_region": tenant.phone_region,
         "languages": list(tenant.languages),
     }
     data.update(changes)
