@@ -15,9 +15,13 @@ from portal_models.services.audit import security_event_record
 
 
 def _autocomplete(form):
+    """Password managers' hints; the rules are listed once, in the screen's rules box the new password points to."""
     for name in ("new_password1", "new_password2"):
         if name in form.fields:
             form.fields[name].widget.attrs["autocomplete"] = "new-password"
+    if "new_password1" in form.fields:
+        form.fields["new_password1"].help_text = ""
+        form.fields["new_password1"].widget.attrs["aria-describedby"] = "password-rules"
     if "old_password" in form.fields:
         form.fields["old_password"].widget.attrs["autocomplete"] = "current-password"
 

@@ -1,5 +1,6 @@
 """Identity screens: forced password change, registration, forgot password, invitations, system access."""
 
+import html
 import re
 from datetime import timedelta
 
@@ -245,6 +246,17 @@ class TestInvitations:
         assert client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}).status_code == 302
         assert client.get(link).status_code == 404  # single use
         assert sign_in(client, portal_a, "jane@example.com", NEW_PASSWORD)["Location"] == "/acme/dashboard/"
+
+    def test_set_password_screen_lists_each_rule_once(self, owner_client, client, customer_a):
+        from django.contrib.auth import password_validation
+
+        colleague = ContactFactory(account=customer_a.account, email="jane@example.com")
+        owner_client.post("/acme/settings/access/", {"action": "grant", "contact": colleague.pk})
+        owner_client.logout()
+        page = html.unescape(client.get(link_from(mail.outbox[-1])).content.decode())
+        for rule in password_validation.password_validators_help_texts():
+            assert page.count(str(rule)) == 1, rule
+        assert 'aria-describedby="password-rules"' in page and 'id="password-rules"' in page
 
     def test_invitation_link_expires_after_three_days(self, client, portal_a, customer_a):
         from django.utils.encoding import force_bytes
