@@ -162,15 +162,25 @@ def send_plain_email(
     build: Callable[[], tuple[str, str]],
     reply_to: list[str] | None = None,
     template: str = "",
+    context: dict | None = None,
 ) -> None:
     """A message whose text ``build()`` words per recipient language (it returns (subject, body) and is called with
     each language active); the HTML part is that text in the tenant's branded layout. ``template`` names the text's
-    template, for the module rule of :func:`send_branded_email`."""
+    template, for the module rule of :func:`send_branded_email`. ``context`` is the dict ``build`` renders the
+    template with: when the tenant worded the email (:data:`WORDED_EMAILS`), its ``wording_text`` is set in it for
+    the template and the wording's subject replaces ``build``'s."""
     if not tenant_offers(tenant, email_module(template)):
         return
     for language, addresses in recipients_by_language(tenant=tenant, to=to):
         with translation.override(language):
+            wording = tenant_wording(tenant=tenant, email=template, language=language) if context is not None else None
+            if context is not None:
+                context["wording_text"] = ""
+                if wording is not None:
+                    context["wording_text"] = render_wording(template, wording.body, {"tenant": tenant, **context})
             subject, body = build()
+            if wording is not None:
+                subject = render_wording(template, wording.subject, {"tenant": tenant, **context})
             ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "body": str(body)}
             html = render_to_string("theme/emails/_text.html", ctx)
         _send(tenant=tenant, to=addresses, subject=str(subject), text=str(body), html=html, reply_to=reply_to)
@@ -188,6 +198,14 @@ def send_sign_in_code(device, body: str, **kwargs) -> None:
     if tenant is None:  # no tenant at all: django-otp's own plain message
         EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
         return
-    ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "token": device.token}
-    html = render_to_string("theme/emails/sign_in_code.html", ctx)
+    language = language_for(tenant=tenant, user=user, requested=translation.get_language())
+    with translation.override(language):
+        ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "token": device.token}
+        wording = tenant_wording(tenant=tenant, email="sign_in_code", language=language)
+        if wording is not None:  # the tenant's own words around the code
+            worded = render_wording("sign_in_code", wording.body, ctx)
+            ctx.update(wording_text=worded, wording_html=wording_html(worded))
+            subject = render_wording("sign_in_code", wording.subject, ctx)
+            body = render_to_string("theme/emails/sign_in_code.txt", ctx)
+        html = render_to_string("theme/emails/sign_in_code.html", ctx)
     _send(tenant=tenant, to=[address], subject=subject, text=body, html=html)

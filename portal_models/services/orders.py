@@ -92,6 +92,7 @@ def _send(*, record, template: str, subject, url_route: str, to: list[str], **ex
         to=to,
         build=lambda: (subject(), render_to_string(f"theme/emails/orders/{template}.txt", context)),
         template=f"orders/{template}",
+        context=context,
     )
 
 
