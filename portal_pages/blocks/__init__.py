@@ -2,12 +2,14 @@
 
 from .content import CalloutBlock, ContentStreamBlock, LinkBlock
 from .documents import LibrarySectionBlock, collection_choices, resolve_sections
+from .sign_in import SignInStreamBlock
 
 __all__ = [
     "CalloutBlock",
     "ContentStreamBlock",
     "LibrarySectionBlock",
     "LinkBlock",
+    "SignInStreamBlock",
     "collection_choices",
     "resolve_sections",
 ]

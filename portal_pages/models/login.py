@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
 from ..admin.page_forms import PortalPageForm
-from ..blocks import LinkBlock
+from ..blocks import LinkBlock, SignInStreamBlock
 from ..identity.views import PortalLoginView
 from ..localization import LocalizedPortalPageMixin
 from ..routing_cache import CachedViewRestrictionsMixin
@@ -22,6 +22,15 @@ class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Pag
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
     image = models.ForeignKey("wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     help_links = StreamField([("link", LinkBlock())], blank=True)
+    content = StreamField(
+        SignInStreamBlock(),
+        blank=True,
+        verbose_name=_("sign-in page blocks"),
+        help_text=_(
+            "Headline, image, help links and notices of the sign-in screen. A headline or image here replaces the "
+            "fields above; notices show above the form, help links below it."
+        ),
+    )
 
     parent_page_types = ["portal_pages.PortalHomePage"]
     subpage_types = []
@@ -34,6 +43,7 @@ class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Pag
         FieldPanel("intro"),
         FieldPanel("image"),
         FieldPanel("help_links"),
+        FieldPanel("content"),
     ]
 
     class Meta:
@@ -42,6 +52,25 @@ class PortalLoginPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin, Pag
     @cached_property
     def portal_home(self) -> PortalHomePage:
         return portal_home_of(self)
+
+    @cached_property
+    def sign_in(self) -> dict:
+        """The composed sign-in screen: the blocks' headline, introduction and image (else the fields'), the
+        notices and the groups of help links, in the order marketing placed them."""
+        composed = {"headline": self.headline, "intro": self.intro, "image": self.image, "alt": ""}
+        composed.update(notices=[], help_groups=[])
+        for block in self.content:
+            if block.block_type == "headline":
+                composed["headline"] = block.value["text"]
+                if block.value["intro"]:
+                    composed["intro"] = block.value["intro"]
+            elif block.block_type == "image" and block.value["image"] is not None:
+                composed.update(image=block.value["image"], alt=block.value["alt"])
+            elif block.block_type == "notice":
+                composed["notices"].append(block.value)
+            elif block.block_type == "help_links":
+                composed["help_groups"].append(block.value)
+        return composed
 
     def serve(self, request, *args, **kwargs):
         return PortalLoginView.as_view(page=self)(request)
