@@ -986,22 +986,7 @@ def payment_failed_notify(*, payment: Payment) -> int:
     """Tell the payer and the account's billing contacts that a bank debit failed and the invoices are open again
     (the one email service, in each recipient's language)."""
     payment = Payment.objects.select_related("account", "tenant", "payer").get(pk=payment.pk)
-    recipients = set(billing_contact_emails(account=payment.account))
-    if payment.payer and payment.payer.email:
-        recipients.add(payment.payer.email)
-    if not recipients:
-        return 0
-    send_branded_email(
-        tenant=payment.tenant,
-        to=sorted(recipients),
-        template="payment_failed",
-        context={
-            "payment": payment,
-            "account": payment.account,
-            "pay_url": account_portal_url(payment.account, "invoices"),
-        },
-    )
-    return 1
+    return _payment_notice_send(payment, "payment_failed")
 
 
 @task()
@@ -1084,6 +1069,11 @@ def payment_disputed_notify(*, payment: Payment) -> int:
         .prefetch_related("allocations__invoice")
         .get(pk=payment.pk)
     )
+    return _payment_notice_send(payment, "payment_disputed", invoices=[a.invoice for a in payment.allocations.all()])
+
+
+def _payment_notice_send(payment: Payment, template: str, **context) -> int:
+    """One branded email about a payment to its payer and the account's billing contacts (0 when there is no one)."""
     recipients = set(billing_contact_emails(account=payment.account))
     if payment.payer and payment.payer.email:
         recipients.add(payment.payer.email)
@@ -1092,12 +1082,12 @@ def payment_disputed_notify(*, payment: Payment) -> int:
     send_branded_email(
         tenant=payment.tenant,
         to=sorted(recipients),
-        template="payment_disputed",
+        template=template,
         context={
             "payment": payment,
             "account": payment.account,
-            "invoices": [a.invoice for a in payment.allocations.all()],
             "pay_url": account_portal_url(payment.account, "invoices"),
+            **context,
         },
     )
     return 1
