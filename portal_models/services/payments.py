@@ -386,7 +386,7 @@ class PaymentInProgress(PaymentError):
     def __init__(self, claim: PaymentClaim):
         self.claim = claim
         who = claim.payer_name or (claim.user.get_full_name() or claim.user.email if claim.user else "") or "-"
-        when = formats.date_format(timezone.localtime(claim.created_at), "DATETIME_FORMAT")
+        when = formats.date_format(timezone.localtime(claim.created_at), "SHORT_DATETIME_FORMAT")
         super().__init__(
             _(
                 "A payment for this invoice is already in progress (invoice %(number)s, started by %(who)s on "

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -41,6 +42,23 @@ def aria_sort(current: str, key: str):
 @register.filter
 def money(amount, currency="USD"):
     return format_money(amount, currency or "USD")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def portal_date(value):
+    """A date in the portal's one date format of the active language (SHORT_DATE_FORMAT of
+    site/config/formats/<lang>/formats.py: 12/31/2026 in English, 31/12/2026 in Spanish); "" for none."""
+    if value in (None, ""):
+        return ""
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def portal_datetime(value):
+    """A moment in the portal's one date format with the time (SHORT_DATETIME_FORMAT): 12/31/2026 14:05."""
+    if value in (None, ""):
+        return ""
+    return date_format(value, "SHORT_DATETIME_FORMAT")
 
 
 @register.simple_tag
