@@ -10,7 +10,7 @@ from wagtail.models import Site
 from portal_models.models import Account, Contact, User
 
 from ..dashboard.widgets import default_dashboard
-from ..models import PortalHomePage, PortalLoginPage
+from ..models import ContentPage, PortalHomePage, PortalLoginPage
 from ..navigation import default_navigation
 from ..provisioning import portal_provision, portal_root_ensure
 
@@ -26,12 +26,14 @@ TENANTS = [
         "primary": "#0b4f8a",
         "accent": "#16a34a",
         "headline": "QT9 Customer Portal Sign In",
+        "notice": "Scheduled maintenance: the portal may be slow on Sunday from 2 to 4 a.m. (CT).",
         "intro": "<p>Pay invoices, download your documents and reach our support team — all in one place.</p>",
         "welcome": "Welcome to the QT9 Customer Portal. Your invoices, documents and services are one click away.",
         "accounts": [("C-1001", "Test Inc.", "Aurora", "IL"), ("C-1002", "Doe Manufacturing", "Chicago", "IL")],
         "languages": ["en", "es"],
         "es": {
             "headline": "Inicio de sesión del Portal de Clientes de QT9",
+            "notice": "Mantenimiento programado: el portal puede ir lento el domingo de 2 a 4 a. m. (CT).",
             "intro": "<p>Pague sus facturas, descargue sus documentos y comuníquese con nuestro equipo de soporte, "
             "todo en un solo lugar.</p>",
             "welcome": "Bienvenido al Portal de Clientes de QT9. Sus facturas, documentos y servicios están a un clic.",
@@ -45,6 +47,7 @@ TENANTS = [
         "primary": "#7c2d12",
         "accent": "#d97706",
         "headline": "Northwind account access",
+        "notice": "Storm season: report an outage by phone, at any hour, on +1 (555) 010-0911.",
         "intro": "<p>Manage your utility accounts, view statements and open service requests.</p>",
         "welcome": "Welcome to Northwind. Check your balance and pay online in a few steps.",
         "accounts": [("NW-500", "Harbor Bakery LLC", "Portland", "OR")],
@@ -58,6 +61,7 @@ TENANTS = [
         "primary": "#1e3a8a",
         "accent": "#0891b2",
         "headline": "Summit Supply customer portal",
+        "notice": "New: reorder from your past orders in two clicks with the Order Pad.",
         "intro": "<p>Pay bills, view your account history, follow deliveries and place orders with the Order Pad.</p>",
         "welcome": "Welcome to Summit Supply. Place an order, request a quote or follow your deliveries.",
         "accounts": [("SS-2001", "Riverside Builders", "Denver", "CO")],
@@ -101,7 +105,33 @@ def _spanish(spec: dict, home: PortalHomePage) -> None:
         welcome=[("paragraph", f"<p>{spec['es']['welcome']}</p>")],
     )
     login = PortalLoginPage.objects.child_of(home).first()
-    _translate(login, spanish, title="Iniciar sesión", headline=spec["es"]["headline"], intro=spec["es"]["intro"])
+    _translate(
+        login,
+        spanish,
+        title="Iniciar sesión",
+        headline=spec["es"]["headline"],
+        intro=spec["es"]["intro"],
+        content=_sign_in_blocks(login, notice=spec["es"]["notice"], heading="¿Necesita ayuda?"),
+    )
+
+
+def _sign_in_blocks(login: PortalLoginPage, *, notice: str, heading: str) -> list:
+    """The sign-in page's composed blocks: a notice above the form and a group of help links below it."""
+    help_page = ContentPage.objects.child_of(login.get_parent()).filter(slug="help").first()
+    links = [{"label": help_page.title, "page": help_page, "url": ""}] if help_page else []
+    links.append({"label": "Status", "page": None, "url": "https://status.example.com/"})
+    return [
+        ("notice", {"tone": "info", "title": "", "text": f"<p>{notice}</p>"}),
+        ("help_links", {"heading": heading, "links": links}),
+    ]
+
+
+def _sign_in_composed(spec: dict, home: PortalHomePage) -> None:
+    """The demo sign-in page composed in the page editor's blocks (once: marketing's later edits stay)."""
+    login = PortalLoginPage.objects.child_of(home).filter(locale=home.locale).first()
+    if login is not None and not login.content:
+        login.content = _sign_in_blocks(login, notice=spec["notice"], heading="Need a hand?")
+        login.save_revision().publish()
 
 
 def _portal(spec: dict) -> PortalHomePage:
@@ -162,6 +192,7 @@ def load(site_url: str = DEFAULT_SITE_URL) -> list[str]:
     lines.append(f"Staff admin: http://127.0.0.1:8000/admin/  {STAFF_EMAIL} / {STAFF_PASSWORD}")
     for spec in TENANTS:
         home = _composed(_portal(spec))
+        _sign_in_composed(spec, home)
         tenant = home.tenant
         if tenant.languages != spec.get("languages", ["en"]):
             tenant.languages = spec.get("languages", ["en"])
