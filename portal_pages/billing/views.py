@@ -182,11 +182,16 @@ def payment(page, request, portal, pk):
 # --- statement of account --------------------------------------------------------------------
 @customer_screen(name="statement", nav="invoices")
 def statement(page, request, portal):
-    form = StatementForm(request.GET if "date_from" in request.GET else None, initial=StatementForm.initial_range())
-    if form.is_bound and form.is_valid():
+    """The period's statement on screen (printed, it looks like its PDF); "Download PDF" answers the PDF."""
+    initial = StatementForm.initial_range()
+    form = StatementForm(request.GET if "date_from" in request.GET else None, initial=initial)
+    valid = form.is_bound and form.is_valid()
+    period = form.cleaned_data if valid else initial
+    if valid or not form.is_bound:
         statement = billing_selectors.statement_of_account(
-            account=portal.account, date_from=form.cleaned_data["date_from"], date_to=form.cleaned_data["date_to"]
+            account=portal.account, date_from=period["date_from"], date_to=period["date_to"]
         )
+    if valid and "show" not in request.GET:
         pdf = render_pdf(
             "theme/portal/billing/pdf/statement.html",
             {"statement": statement, "tenant": page.tenant, "home": page, "logo": image_data_uri(page.logo)},
@@ -196,9 +201,9 @@ def statement(page, request, portal):
         name = f"statement-{portal.account.number}-{statement.date_from}-{statement.date_to}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return render_screen(
-        page, request, "theme/portal/billing/statement.html", {"form": form}, status=400 if form.is_bound else 200
-    )
+    context = {"form": form, "statement": statement if valid or not form.is_bound else None}
+    status = 400 if form.is_bound and not valid else 200
+    return render_screen(page, request, "theme/portal/billing/statement.html", context, status=status)
 
 
 # --- contacts --------------------------------------------------------------------------------

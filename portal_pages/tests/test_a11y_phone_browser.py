@@ -70,6 +70,7 @@ def test_phone_tab_bar_dashboard_and_invoice_cards(live_server, browser, portal_
         ticket = page.get_by_test_id("dashboard-open-ticket")
         if ticket.count():
             assert "btn--primary" not in (ticket.get_attribute("class") or ""), "one primary action: Pay"
+            assert ticket.bounding_box()["y"] > pay.bounding_box()["y"], "secondary actions after the amount due"
         hero_box, pay_box = hero.bounding_box(), pay.bounding_box()
         assert pay_box["width"] >= hero_box["width"] - 2 * 24 - 2, "Pay is full width on a phone"
         assert pay_box["y"] + pay_box["height"] < 844, "Pay is on the first screen"
@@ -104,13 +105,14 @@ def test_phone_tab_bar_dashboard_and_invoice_cards(live_server, browser, portal_
         context.close()
 
 
-@pytest.mark.parametrize("screen", ["payment_receipt", "payment"])
+@pytest.mark.parametrize("screen", ["payment_receipt", "payment", "statement"])
 def test_printed_receipt_looks_like_the_pdf(live_server, browser, portal_a, screenshot, screen):
-    """(The statement of account has no HTML page to print: its screen is the date range, the answer a PDF.)"""
+    """The receipt, the payment and the statement of account (this year's, shown below its period form)."""
     data = a11y.build_tenant(portal_a)
     home = data.home
     context, page = _context(browser, live_server, data.contact.user, 390)
-    page.goto(live_server.url + home.url + home.reverse_subpage(screen, kwargs={"pk": data.payment.pk}))
+    kwargs = {} if screen == "statement" else {"pk": data.payment.pk}
+    page.goto(live_server.url + home.url + home.reverse_subpage(screen, kwargs=kwargs))
     page.emulate_media(media="print")
     head = page.locator(".print-head")
     assert head.is_visible() and portal_a.tenant.name in head.inner_text()
@@ -118,6 +120,10 @@ def test_printed_receipt_looks_like_the_pdf(live_server, browser, portal_a, scre
     table = page.locator("main table").first
     assert table.evaluate("t => getComputedStyle(t.querySelector('tbody tr')).display") == "table-row"
     assert data.invoice.account.name.lower() in page.locator("main").inner_text().lower()  # the customer
+    if screen == "statement":
+        assert page.locator("main form").is_hidden(), "the period form is not printed"
+        assert page.get_by_test_id("bill-to").is_visible()
+        assert table.locator("tbody tr").count() >= 3  # opening balance and the period's invoices and payment
     page.set_viewport_size({"width": 816, "height": 1056})
     screenshot(page, f"print-{screen}")
     pdf = page.pdf(format="Letter")

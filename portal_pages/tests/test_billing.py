@@ -279,6 +279,20 @@ class TestStatement:
         assert "$6,100.00" in text  # opening balance (invoice of 08/26)
         assert "$5,100.00" in text  # closing balance
 
+    def test_statement_on_screen(self, signed_in_client, customer_a, invoice_a):
+        billing.payment_record(
+            account=customer_a.account, method="check", amount=Decimal("1000"), received_at="2022-09-10T12:00:00Z"
+        )
+        response = signed_in_client.get("/acme/statement/?date_from=2022-09-01&date_to=2022-12-31&show=1")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+        html = response.content.decode()
+        assert 'data-testid="statement"' in html and customer_a.account.name in html
+        assert "$6,100.00" in html and "$5,100.00" in html  # opening and closing balances
+        assert "09/01/2022" in html and "12/31/2022" in html
+        # without a period: this year's statement below the form
+        html = signed_in_client.get("/acme/statement/").content.decode()
+        assert 'data-testid="statement"' in html and 'data-testid="statement-download"' in html
+
     @pytest.mark.parametrize(
         ("query", "message"),
         [
