@@ -267,6 +267,16 @@ class Contact(SyncStamped):
     can_order = models.BooleanField(
         _("can order"), default=False, help_text=_("May place orders (Order Pad) and request quotes.")
     )
+    branches = models.ManyToManyField(
+        "portal_models.Branch",
+        blank=True,
+        related_name="limited_contacts",
+        verbose_name=_("branches"),
+        help_text=_(
+            "Limit this contact to these branches of the company (their orders, deliveries, invoices and payments). "
+            "None chosen: all branches."
+        ),
+    )
     external_id = external_id_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
