@@ -8,9 +8,10 @@ Every customer route and every document download goes through :func:`portal_cont
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 from django_otp import user_has_device
 
@@ -24,8 +25,14 @@ from .models import (
     CasePermission,
     CaseRole,
     Contact,
+    CreditMemo,
     CustomerUpload,
+    Delivery,
+    Invoice,
+    Order,
+    Payment,
     PortalCollection,
+    Quote,
     Service,
     Tenant,
     User,
@@ -69,6 +76,12 @@ class PortalContext:
     @property
     def account(self) -> Account:
         return self.contact.account
+
+    @cached_property
+    def branch_ids(self) -> frozenset[int] | None:
+        """The branches the contact is limited to (None: not limited, all the account's branches)."""
+        ids = frozenset(self.contact.branches.values_list("pk", flat=True))
+        return ids or None
 
     def has(self, permission: str) -> bool:
         return bool(getattr(self.contact, permission))
@@ -129,9 +142,35 @@ def switch_account(request, *, portal: PortalContext, account_id: int) -> Accoun
     return contact.account
 
 
+# The records a contact limited to branches sees only of their branches (records of no branch are the company's).
+_BRANCH_FIELDS = {
+    Order: "branch",
+    Quote: "branch",
+    Delivery: "branch",
+    Invoice: "branch",
+    CreditMemo: "invoice__branch",
+}
+
+
 def scope(queryset: QuerySet, *, portal: PortalContext, account_field: str = "account") -> QuerySet:
-    """Restrict ``queryset`` to the active account of the portal context."""
-    return queryset.filter(**{account_field: portal.account})
+    """Restrict ``queryset`` to the active account of the portal context (and, for a contact limited to branches,
+    orders, quotes, deliveries, invoices, credit memos and payments to their branches)."""
+    return limit_to_branches(queryset.filter(**{account_field: portal.account}), portal=portal)
+
+
+def limit_to_branches(queryset: QuerySet, *, portal: PortalContext) -> QuerySet:
+    """A contact limited to branches sees their branches' records only; a payment when it paid one of their
+    branches' invoices. Other models and unlimited contacts: unchanged."""
+    ids = portal.branch_ids
+    if ids is None:
+        return queryset
+    model = queryset.model
+    if model is Payment or issubclass(model, Payment):
+        return queryset.filter(Exists(Invoice.objects.filter(allocations__payment=OuterRef("pk"), branch_id__in=ids)))
+    field = next((f for m, f in _BRANCH_FIELDS.items() if issubclass(model, m)), None)
+    if field is None:
+        return queryset
+    return queryset.filter(**{f"{field}_id__in": ids})
 
 
 def get_object_or_404(
@@ -154,27 +193,43 @@ def get_object_or_404(
 # --- Branches: the header's branch drop-down -------------------------------------------------------
 
 
+def _branches(portal: PortalContext) -> QuerySet:
+    branches = Branch.objects.filter(account=portal.account)
+    if portal.branch_ids is not None:
+        return branches.filter(pk__in=portal.branch_ids)
+    return branches.filter(is_active=True)
+
+
 def account_branches(portal: PortalContext) -> list:
-    """The active account's branches (empty: the account has none and no branch drop-down shows)."""
-    return list(Branch.objects.filter(account=portal.account, is_active=True).order_by("name"))
+    """The active account's branches the contact may see (empty: the account has none and no branch drop-down
+    shows); a contact limited to branches: theirs only."""
+    return list(_branches(portal).order_by("name", "pk"))
 
 
 def active_branch(request, portal: PortalContext) -> Branch | None:
-    """The branch chosen in the header for the active account (None: all branches)."""
+    """The branch chosen in the header for the active account (None: all branches). A contact limited to branches
+    always has one of theirs (the first by default): they have no "All branches"."""
     chosen = request.session.get(f"{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}")
-    if not chosen:
-        return None
-    return Branch.objects.filter(pk=chosen, account=portal.account, is_active=True).first()
+    branches = _branches(portal)
+    branch = branches.filter(pk=chosen).first() if chosen else None
+    if branch is None and portal.branch_ids is not None:
+        branch = branches.order_by("name", "pk").first()
+    return branch
+
+
+def all_branches_allowed(portal: PortalContext) -> bool:
+    """May the contact choose "All branches" in the header (not limited to some branches)."""
+    return portal.branch_ids is None
 
 
 def switch_branch(request, *, portal: PortalContext, branch_id) -> Branch | None:
     """Choose the header's branch (``branch_id`` empty: all branches); another account's branch answers 404."""
     key = f"{ACTIVE_BRANCH_SESSION_KEY}:{portal.account.pk}"
-    if not branch_id:
+    if not branch_id and portal.branch_ids is None:
         request.session.pop(key, None)
         return None
     try:
-        branch = Branch.objects.get(pk=int(branch_id), account=portal.account, is_active=True)
+        branch = _branches(portal).get(pk=int(branch_id))
     except (Branch.DoesNotExist, ValueError, TypeError):
         raise Http404("No such branch.") from None
     request.session[key] = branch.pk

@@ -109,5 +109,6 @@ def shell_context(*, home, portal, current: str | None, request) -> dict:
         "case_groups": cache(lambda: case_groups_for(portal) if is_on(home, "cases") else []),
         "branches": cache(lambda: access.account_branches(portal)),
         "active_branch": cache(lambda: access.active_branch(request, portal) if request is not None else None),
+        "all_branches": access.all_branches_allowed(portal),
         "header_key": caching.header_key(portal, request, current),
     }

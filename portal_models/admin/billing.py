@@ -303,6 +303,7 @@ class ContactAdmin(BillingModelAdmin):
                 FieldPanel("can_pay"),
                 FieldPanel("can_manage_contacts"),
                 FieldPanel("can_see_documents"),
+                FieldPanel("branches", widget=forms.CheckboxSelectMultiple),
             ],
             heading=_("Portal rights"),
         ),

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal_models import caching
 from portal_models.models import (
     Account,
+    Branch,
     Contact,
     SecurityEventType,
     User,
@@ -82,3 +84,29 @@ def account_owners(*, account: Account) -> list[Contact]:
     return list(
         Contact.objects.with_login().filter(account=account, can_manage_contacts=True).order_by("last_name", "pk")
     )
+
+
+@transaction.atomic
+def contact_set_branches(*, contact: Contact, branches, by: User | None = None) -> Contact:
+    """Limit ``contact`` to some of their company's branches (``branches`` empty: all branches), for owners in the
+    portal and staff in the admin. Another company's branch is refused; the change is in the audit trail."""
+
+    contact = Contact.objects.select_for_update(of=("self",)).select_related("account").get(pk=contact.pk)
+    ids = {int(getattr(b, "pk", b)) for b in branches}
+    chosen = list(Branch.objects.filter(account_id=contact.account_id, pk__in=ids))
+    if len(chosen) != len(ids):
+        raise ValidationError({"branches": _("Choose branches of %(account)s.") % {"account": contact.account.name}})
+    before = set(contact.branches.values_list("pk", flat=True))
+    if before == ids:
+        return contact
+    contact.branches.set(chosen)
+    caching.bump_accounts(contact.account_id)
+    security_event_record(
+        event=SecurityEventType.RIGHT_CHANGED,
+        account=contact.account,
+        user=contact.user,
+        email=contact.email,
+        actor=by,
+        details={"contact_id": contact.pk, "right": "branches", "value": sorted(ids)},
+    )
+    return contact

@@ -22,7 +22,7 @@ from two_factor.views import LoginView, SetupView
 
 from portal_models import access, ratelimit
 from portal_models.languages import offered_languages
-from portal_models.models import Contact
+from portal_models.models import Branch, Contact
 from portal_models.observability import client_ip
 from portal_models.selectors.identity import system_access_contacts, user_from_set_password_link
 from portal_models.services import identity, invitations, team
@@ -110,6 +110,15 @@ def system_access(page, request, portal):
             else:
                 messages.success(request, _("Invitation sent again to %(email)s.") % {"email": contact.email})
             return redirect(back)
+        if action == "set_branches":
+            contact = access.get_object_or_404(Contact.objects.all(), portal=portal, pk=request.POST.get("contact"))
+            try:
+                team.contact_set_branches(contact=contact, branches=request.POST.getlist("branches"), by=request.user)
+            except (ValidationError, ValueError):
+                messages.error(request, _("Choose branches of %(account)s.") % {"account": portal.account.name})
+            else:
+                messages.success(request, _("%(name)s: branches saved.") % {"name": contact.full_name})
+            return redirect(back)
         if action in ("set_right", "revoke"):
             contact = access.get_object_or_404(Contact.objects.all(), portal=portal, pk=request.POST.get("contact"))
             right = "can_login" if action == "revoke" else request.POST.get("right", "")
@@ -170,8 +179,19 @@ def system_access_context(portal, *, form=None) -> dict:
     contacts = list(system_access_contacts(account=portal.account))
     grantable = [c for c in contacts if not c.can_login and c.email]
     rights = invitations.contact_rights()
+    branches = list(Branch.objects.filter(account=portal.account).order_by("name", "pk"))
+    limits = {}
+    for contact_id, branch_id in Contact.branches.through.objects.filter(contact__in=contacts).values_list(
+        "contact_id", "branch_id"
+    ):
+        limits.setdefault(contact_id, set()).add(branch_id)
     rows = [
-        {"contact": c, "rights": [{"name": name, "label": label, "on": getattr(c, name)} for name, label in rights]}
+        {
+            "contact": c,
+            "rights": [{"name": name, "label": label, "on": getattr(c, name)} for name, label in rights],
+            "branches": [{"branch": b, "on": b.pk in limits.get(c.pk, ())} for b in branches],
+            "limited": bool(limits.get(c.pk)),
+        }
         for c in contacts
     ]
     return {
@@ -179,6 +199,7 @@ def system_access_context(portal, *, form=None) -> dict:
         "contacts": contacts,
         "rows": rows,
         "rights": rights,
+        "limit_branches": branches,
         "grantable": grantable,
     }
 

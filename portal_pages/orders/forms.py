@@ -46,11 +46,14 @@ class CheckoutForm(forms.Form):
     ship_to = forms.ChoiceField(label=_("Ship to"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, branches=(), company_label="", **kwargs):
+    def __init__(self, *args, branches=(), company_label="", company=True, **kwargs):
+        """``company``: the company address may be chosen (not for a contact limited to branches)."""
         super().__init__(*args, **kwargs)
         self.branches = {str(b.pk): b for b in branches}
-        choices = [(COMPANY_ADDRESS, company_label or _("Company address"))]
+        choices = [(COMPANY_ADDRESS, company_label or _("Company address"))] if company else []
         choices += [(pk, str(b)) for pk, b in self.branches.items()]
+        if not company:
+            self.fields["ship_to"].required = True
         self.fields["ship_to"].choices = choices
         if not self.branches:
             self.fields["ship_to"].widget = forms.HiddenInput()

@@ -127,6 +127,7 @@ def order_review(page, request, portal):
         request.POST if request.method == "POST" else None,
         branches=branches,
         company_label=_("Company address"),
+        company=access.all_branches_allowed(portal),
         initial={"ship_to": str(active.pk) if active else ""},
     )
     if request.method == "POST" and request.POST.get("action") == "clear":
