@@ -61,6 +61,16 @@ def portal_datetime(value):
     return date_format(value, "SHORT_DATETIME_FORMAT")
 
 
+@register.filter
+def field_widget(field):
+    """A bound field's widget, with ``aria-required="true"`` when the field is required: the one required-field
+    convention (theme/forms/field.html): required fields are announced, optional ones say "(optional)" in their
+    label. A select whose first choice has a value renders no ``required`` attribute; aria-required covers it."""
+    if field.field.required and getattr(field.field.widget, "input_type", None) != "checkbox":
+        return field.as_widget(attrs={"aria-required": "true"})
+    return field.as_widget()
+
+
 @register.simple_tag
 def portal_languages(tenant):
     """(code, name) of the languages a tenant's portal offers (the language selector hides when only one)."""
