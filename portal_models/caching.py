@@ -54,7 +54,11 @@ def cached(key: str, compute: Callable[[], T], *, ttl: int = TTL) -> T:
 
 
 def for_portal(portal, name: str, compute: Callable[[], T], *extra) -> T:
-    """``compute()`` cached for the portal context's active account (and tenant)."""
+    """``compute()`` cached for the portal context's active account (and tenant), apart for a contact limited to
+    branches (what they may see differs)."""
+    limit = getattr(portal, "branch_ids", None)
+    if limit is not None:
+        extra = (*extra, "branches", *sorted(limit))
     extra_key = hashlib.sha256("|".join(map(str, extra)).encode()).hexdigest()[:32] if extra else ""
     key = ":".join(["portal", name, version_key(account=portal.account, tenant=portal.tenant), extra_key])
     return cached(key, compute)

@@ -111,6 +111,58 @@ def test_route_isolation(route, make_world):
             assert response.status_code != 404, f"{route.name}: the owner gets 404 too, the URL is broken"
 
 
+# --- another branch's contact: a contact limited to branches, the records of another branch of their company -------
+
+BRANCH_SEGMENTS = ("orders", "quotes", "deliveries", "invoices", "payments", "credit-memos")
+BRANCH_ROUTES = [r for r in CUSTOMER_ROUTES if r.params and r.segment in BRANCH_SEGMENTS]
+
+
+def test_every_branch_record_route_is_in_the_branch_matrix():
+    names = {r.name for r in BRANCH_ROUTES}
+    assert {"order", "delivery", "invoice", "payment"} <= names, names
+
+
+@pytest.mark.parametrize("route", BRANCH_ROUTES, ids=lambda r: r.name)
+def test_route_isolation_other_branchs_contact(route, world):
+    from portal_models import caching
+    from portal_models.models import CreditMemo, Delivery, Invoice, Order, Quote
+    from portal_models.services import team
+    from portal_models.tests.factories import LoginContactFactory
+    from portal_models.tests.order_factories import BranchFactory
+
+    holder, home = world.attacker, world.home_a
+    north = BranchFactory(account=holder.account, name="North", code="N")
+    south = BranchFactory(account=holder.account, name="South", code="S")
+    url = route.url(holder, home)  # makes the holder's records the route names
+    for model in (Order, Quote, Delivery, Invoice):
+        model.objects.filter(account=holder.account).update(branch=south)
+    caching.bump_accounts(holder.account.pk)  # a queryset update: the cached pages' version by hand
+    assert not CreditMemo.objects.filter(account=holder.account).exclude(invoice__branch=south).exists()
+    clerk = LoginContactFactory(
+        account=holder.account, can_pay=True, can_order=True, can_see_documents=True, is_billing=True
+    )
+    team.contact_set_branches(contact=clerk, branches=[north])
+    world.client_for(holder).get(url)  # the owner first: nothing they saw (cached) leaks to the clerk
+    limited = world.client_for()
+    limited.force_login(clerk.user)
+    before = db_state()
+    for method in ("get", "post"):
+        data = hostile_post_data() if method == "post" else None
+        response = getattr(limited, method)(url, data)
+        if response.status_code == 405:
+            continue
+        assert response.status_code == 404, (
+            f"{method.upper()} {url} ({route.name}, another branch's record) answered {response.status_code}"
+        )
+    assert_unchanged(before, db_state(), f"requests of another branch's contact to {route.name}")
+    # control: the company's owner (all branches) reaches it, and so does the clerk once it is their branch's
+    assert world.client_for(holder).get(url).status_code != 404, f"{route.name}: the owner gets 404 too"
+    for model in (Order, Quote, Delivery, Invoice):
+        model.objects.filter(account=holder.account).update(branch=north)
+    caching.bump_accounts(holder.account.pk)
+    assert limited.get(url).status_code != 404, f"{route.name}: the branch's own contact gets 404"
+
+
 # --- body ids: forms that name an object in their POST data -----------------------------------------
 
 
