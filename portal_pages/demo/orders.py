@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from portal_models.models import Account, Branch, Contact, Order, Product, Tenant
-from portal_models.services import billing
+from portal_models.models import Account, Branch, Contact, Order, Product, Tenant, User
+from portal_models.services import billing, team
 from portal_models.services import orders as svc
+
+from .tenants import DEMO_PASSWORD
 
 CATEGORIES = {
     "Fasteners": ("Hex bolt", "Carriage bolt", "Lag screw", "Wood screw", "Washer", "Hex nut", "Anchor"),
@@ -88,8 +90,30 @@ def load() -> list[str]:
             "country": "United States of America",
         },
     )
+    # a buyer of the North yard only: the header offers that branch alone, other branches' records answer 404
+    yard, created = User.objects.get_or_create(
+        email="sam.ortiz@example.com", defaults={"first_name": "Sam", "last_name": "Ortiz"}
+    )
+    if created:
+        yard.set_password(DEMO_PASSWORD)
+        yard.save()
+    clerk, _ = Contact.objects.get_or_create(
+        account=account,
+        user=yard,
+        defaults={
+            "first_name": "Sam",
+            "last_name": "Ortiz",
+            "email": yard.email,
+            "title": "Yard buyer",
+            "can_login": True,
+            "can_pay": True,
+            "can_order": True,
+        },
+    )
+    team.contact_set_branches(contact=clerk, branches=[north])
     lines = [
-        "Summit Supply (orders): http://127.0.0.1:8000/summit/  lee.chen@example.com / Portal-demo-2026!",
+        f"Summit Supply (orders): http://127.0.0.1:8000/summit/  lee.chen@example.com / {DEMO_PASSWORD}",
+        f"Summit Supply, North yard only: http://127.0.0.1:8000/summit/  sam.ortiz@example.com / {DEMO_PASSWORD}",
     ]
     if Order.objects.filter(account=account).exists():
         return lines

@@ -149,3 +149,22 @@ def test_staff_limit_a_contact_in_the_admin(client, portal_a, world, staff_a):
     response = client.post(edit, data)
     assert response.status_code == 302, response.context["form"].errors if response.context else response
     assert list(Contact.objects.get(pk=clerk.pk).branches.all()) == [north]
+
+
+def test_demo_has_a_buyer_limited_to_one_branch(client):
+    from portal_pages.demo import orders as demo_orders
+    from portal_pages.tests.factories import make_portal
+
+    home = make_portal(name="Summit Supply", slug="summit", primary="#1e3a8a", accent="#0891b2")
+    account = AccountFactory(tenant=home.tenant, number="SS-2001", name="Riverside Builders")
+    LoginContactFactory(account=account, email="lee.chen@example.com")
+    lines = demo_orders.load()
+    assert any("sam.ortiz@example.com" in line for line in lines)
+    sam = Contact.objects.get(account=account, email="sam.ortiz@example.com")
+    assert [b.code for b in sam.branches.all()] == ["DEN-N"]
+    client.force_login(sam.user)
+    page = client.get(home.url + home.reverse_subpage("orders")).content.decode()
+    assert "North yard" in page and "All branches" not in page
+    south = Order.objects.filter(account=account, branch__code="DEN-S").first()
+    assert south.number not in page
+    assert client.get(home.url + home.reverse_subpage("order", args=[south.pk])).status_code == 404
