@@ -1,6 +1,6 @@
 """Demo data: three branded tenants with portals, customers and staff. Every loader is idempotent."""
 
-from . import bank, billing, cases, documents, identity, orders, staff, tenants, tickets
+from . import bank, billing, case_rights, cases, documents, identity, orders, staff, tenants, tickets
 
 LOADERS = [
     tenants.load,
@@ -10,6 +10,7 @@ LOADERS = [
     tickets.load,
     documents.load,
     cases.load,
+    case_rights.load,
     orders.load,
     staff.load,
 ]
