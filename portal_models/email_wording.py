@@ -262,7 +262,14 @@ WORDED_EMAILS: dict[str, WordedEmail] = {
 
 # The emails that go to a tenant's own team, not to customers: they keep the templates' words.
 STAFF_EMAILS = frozenset(
-    {"staff_invitation", "registration_not_found", "tickets/support_new_ticket", "tickets/support_customer_note"}
+    {
+        "staff_invitation",
+        "registration_not_found",
+        "tickets/support_new_ticket",
+        "tickets/support_customer_note",
+        "orders/staff_new_order",
+        "orders/staff_new_quote",
+    }
 )
 
 

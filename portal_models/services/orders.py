@@ -33,6 +33,7 @@ from portal_models.models import (
     Quote,
     QuoteLine,
     QuoteStatus,
+    StaffRole,
     TenantSequence,
     User,
 )
@@ -41,7 +42,13 @@ from portal_models.selectors.billing import billing_contact_emails
 from portal_models.services import billing as billing_services
 from portal_models.services import documents
 from portal_models.services import outgoing_webhooks as webhooks
-from portal_models.services.emails import account_portal_url, send_plain_email
+from portal_models.services.emails import (
+    account_portal_url,
+    admin_url,
+    send_branded_email,
+    send_plain_email,
+    tenant_language,
+)
 
 ORDER_SEQUENCE = "order"
 QUOTE_SEQUENCE = "quote"
@@ -93,6 +100,43 @@ def _send(*, record, template: str, subject, url_route: str, to: list[str], **ex
         build=lambda: (subject(), render_to_string(f"theme/emails/orders/{template}.txt", context)),
         template=f"orders/{template}",
         context=context,
+    )
+
+
+def order_staff_emails(*, tenant) -> list[str]:
+    """Who handles the tenant's orders and quotes: its active billing staff (else its support address)."""
+    from portal_models.models import User as UserModel
+
+    emails = list(
+        UserModel.objects.filter(
+            is_staff=True,
+            is_active=True,
+            groups__tenant_role__tenant=tenant,
+            groups__tenant_role__role=StaffRole.BILLING,
+        )
+        .exclude(email="")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    return emails or [address for address in [tenant.support_email] if address]
+
+
+def _email_staff(record, *, kind: str) -> None:
+    """One branded email to the staff who handle orders: a new order or a request for quote, linked in the admin."""
+    template = "orders/staff_new_order" if kind == "order" else "orders/staff_new_quote"
+    name = f"portal_models_{kind}_modeladmin_inspect"
+    send_branded_email(
+        tenant=record.tenant,
+        to=order_staff_emails(tenant=record.tenant),
+        template=template,
+        language=tenant_language(record.tenant),
+        context={
+            "record": record,
+            "account": record.account,
+            "lines": list(record.lines.all()),
+            "staff_url": admin_url(tenant=record.tenant, name=name, instance_pk=record.pk),
+        },
     )
 
 
@@ -230,6 +274,7 @@ def order_submit(
                 lines=list(order.lines.all()),
             )
         )
+        transaction.on_commit(lambda: _email_staff(order, kind="order"))
     return order
 
 
@@ -533,6 +578,7 @@ def quote_request(
         QuoteLine(quote=quote, position=i, product=product, description=description[:255], quantity=quantity)
         for i, (product, description, quantity) in enumerate(rows)
     )
+    transaction.on_commit(lambda: _email_staff(quote, kind="quote"))
     return quote
 
 
