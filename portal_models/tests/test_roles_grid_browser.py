@@ -126,3 +126,30 @@ def test_grid_cycles_by_click_and_keyboard_and_persists(live_server, browser, gr
     phone.goto(f"{live_server.url}/admin/cases/roles/")
     expect(phone.get_by_test_id(f"cell-{role.pk}-view_documents")).to_have_attribute("data-value", "none")
     screenshot(phone, "roles-grid-390")
+
+
+@pytest.mark.parametrize("width", [1366, 390, 320])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_expanded_grid_never_scrolls_the_page_sideways(live_server, browser, grid_data, screenshot, width, scheme):
+    staff, role = grid_data
+    page = admin_page(browser, live_server, staff, width=width)
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"{live_server.url}/admin/cases/roles/")
+    for button in page.locator("[data-grid-expand]").all():
+        if button.get_attribute("aria-expanded") != "true":
+            button.click()
+    expect(page.get_by_test_id(f"right-{role.pk}-view_case-notes-internal")).to_be_visible()
+    sizes = page.evaluate(
+        "() => ({page: document.scrollingElement.scrollWidth, view: window.innerWidth,"
+        " grid: document.querySelector('[data-roles-grid]').scrollWidth,"
+        " region: document.querySelector('[data-testid=roles-grid-scroll]').clientWidth})"
+    )
+    assert sizes["page"] <= sizes["view"], sizes
+    if sizes["grid"] > sizes["region"]:  # the grid scrolls in its own region, the role column stays in view
+        region = page.get_by_test_id("roles-grid-scroll")
+        region.evaluate("el => el.scrollLeft = el.scrollWidth")
+        name = page.get_by_test_id(f"role-row-{role.pk}").locator("th")
+        box, frame = name.bounding_box(), region.bounding_box()
+        assert box["x"] >= frame["x"] - 1 and box["x"] < frame["x"] + 10, (box, frame)
+        expect(page.locator("#roles-grid-hint")).to_be_visible()
+    screenshot(page, f"roles-grid-expanded-{width}-{scheme}")
