@@ -80,6 +80,8 @@ class PortalContext:
     @cached_property
     def branch_ids(self) -> frozenset[int] | None:
         """The branches the contact is limited to (None: not limited, all the account's branches)."""
+        if getattr(self.contact, "branch_limited", True) is False:  # known from the sign-in query: no query
+            return None
         ids = frozenset(self.contact.branches.values_list("pk", flat=True))
         return ids or None
 
@@ -99,6 +101,7 @@ def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
         Contact.objects.login_rights()
         .filter(user_id=user.pk, account__tenant_id=tenant.pk)
         .select_related("account")
+        .annotate(branch_limited=Exists(Contact.branches.through.objects.filter(contact_id=OuterRef("pk"))))
         .order_by("account__name", "pk")
     )
 
