@@ -15,6 +15,7 @@ filter, export and admin action gets its records through :func:`admin_queryset`,
 from __future__ import annotations
 
 import functools
+import types
 from decimal import Decimal
 
 from django.contrib import admin
@@ -128,12 +129,14 @@ def _count_once(queryset, counted: list):
     list shared with other querysets of the same rows, or given the count already)."""
     count = queryset.count
 
-    def once():
+    def once(self):
         if not counted:
             counted.append(count())
         return counted[0]
 
-    queryset.count = once
+    # A bound method, as Django's Paginator asks for: it calls ``count()`` only when it is a method without
+    # arguments, and otherwise takes ``len()`` of the queryset, loading every row.
+    queryset.count = types.MethodType(once, queryset)
     return queryset
 
 

@@ -236,3 +236,20 @@ def test_create_invoice_defaults_to_the_staff_tenants_currency(client, db):
     page = client.get(BASE + "create/")
     assert page.status_code == 200
     assert page.context["form"]["currency"].value() == "EUR"
+
+
+@pytest.mark.parametrize("model", ["account", "invoice", "payment"])
+def test_listings_read_one_page_of_rows(client, staff, invoice, model):
+    """The paginator counts with one COUNT and reads one page with LIMIT, never every row of the listing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    billing.payment_record(account=invoice.account, method="check", amount=Decimal("10"), invoices=[invoice])
+    table = f"portal_models_{model}"
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/admin/portal_models/{model}/").status_code == 200
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
+    counts = [sql for sql in reads if sql.startswith('SELECT COUNT(*) AS "__count"')]
+    rows = [sql for sql in reads if sql not in counts]
+    assert rows and all(sql.endswith(("LIMIT 100", "LIMIT 1")) or " LIMIT " in sql for sql in rows), rows
+    assert len(counts) == 1, counts
