@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from portal_models import access
 from portal_models.models import Announcement
 from portal_models.selectors.announcements import announcement_phase
+from portal_models.selectors.preview import preview_portal
 from portal_models.services.announcements import announcement_dismiss as announcement_dismiss_service
 
 from ..modules import is_on
@@ -56,7 +57,23 @@ def announcement_dismiss(page, request, portal, pk: int):
 
 
 def preview(page, request):
-    """Editors preview the welcome message and branding in the signed-in shell, without customer data."""
-    context = base_context(page, request)
-    context.update(content_page=getattr(request, "portal_content_page", None) or page, preview=True)
-    return TemplateResponse(request, TEMPLATE, context)
+    """The page editor's preview of a portal home (the edited, unsaved page): for staff who may see the tenant's
+    accounts, the signed-in dashboard of its sample account (its widgets, navigation and modules as edited);
+    otherwise the welcome message and branding in the signed-in shell, without customer data."""
+    portal = preview_portal(user=request.user, tenant=page.tenant) if page.tenant_id else None
+    if portal is None:
+        context = base_context(page, request)
+        context.update(content_page=getattr(request, "portal_content_page", None) or page, preview=True)
+        return TemplateResponse(request, TEMPLATE, context)
+    request.portal = portal
+    return render_screen(
+        page,
+        request,
+        TEMPLATE,
+        lambda: {
+            "widgets": dashboard_widgets(home=page, request=request, portal=portal),
+            "tickets_on": is_on(page, "tickets"),
+            "announcement_phase": "",
+            "preview_account": portal.account,
+        },
+    )

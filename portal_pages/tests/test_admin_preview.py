@@ -93,3 +93,54 @@ def test_money_in_admin_listings_is_formatted_in_the_records_currency(portal_a, 
     assert format_money(invoice.total, invoice.currency) in html
     assert format_money(invoice.amount_due, invoice.currency) in html
     assert f">{invoice.total}<" not in html.replace(" ", "").replace("\n", "")
+
+
+# --- the preview with a sample account ----------------------------------------------------------------------------
+
+
+def preview_html(client, home) -> str:
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=[home.pk])
+    posted = client.post(url, home_form(home))
+    assert posted.status_code == 200 and posted.json()["is_valid"], posted.content
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def may_see_accounts(user):
+    from django.contrib.auth.models import Permission
+
+    user.user_permissions.add(Permission.objects.get(codename="view_account", content_type__app_label="portal_models"))
+    return user
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_the_preview_shows_a_sample_account_of_the_pages_own_tenant(side, portal_a, portal_b, client):
+    from portal_models.tests.factories import AccountFactory, LoginContactFactory
+    from portal_models.tests.tenant_world import TenantRecords
+
+    homes = {"a": portal_a, "b": portal_b}
+    for mark, home in homes.items():
+        contact = LoginContactFactory(account=AccountFactory(tenant=home.tenant, name=f"Sample {mark.upper()} Co"))
+        seed_invoice(contact.account, number=f"INV-{mark.upper()}1")
+    own, other = homes[side], homes["b" if side == "a" else "a"]
+    staff = staff_user(TenantRecords(mark=side, tenant=own.tenant), StaffRole.MARKETING, email=f"m@{side}.test")
+    client.force_login(may_see_accounts(staff))
+
+    html = preview_html(client, own)
+    assert "Fresh welcome from the preview" in html  # the edited, unsaved page ...
+    assert f"Sample {side.upper()} Co" in html  # ... as the tenant's sample account sees it
+    other_mark = "B" if side == "a" else "A"
+    assert f"INV-{other_mark}1" not in html and f"Sample {other_mark} Co" not in html  # never the other tenant's
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=[other.pk])
+    assert client.post(url, home_form(other)).status_code in (302, 403, 404)  # nor the other tenant's page
+
+
+def test_a_marketer_who_may_not_see_accounts_previews_without_customer_data(portal_a, marketer):
+    from portal_models.tests.factories import AccountFactory, LoginContactFactory
+
+    contact = LoginContactFactory(account=AccountFactory(tenant=portal_a.tenant, name="Private Co"))
+    seed_invoice(contact.account, number="INV-PRIVATE")
+    html = preview_html(marketer, portal_a)
+    assert "Fresh welcome from the preview" in html
+    assert "INV-PRIVATE" not in html and "Private Co" not in html
