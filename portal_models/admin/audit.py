@@ -56,7 +56,6 @@ class SecurityEventAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     list_display = ("created_at", "event", "email", "tenant", "account", "ip_address", "actor")
     list_filter = ("event", tenant_filter(), CreatedFilter)
     search_fields = ("email", "ip_address")
-    list_per_page = 50
     list_export = EVENT_FIELDS
     export_filename = "security-events"
     inspect_view_fields = EVENT_FIELDS

@@ -210,6 +210,8 @@ class TenantScopedModelAdminMixin:
     go through :func:`admin_queryset`; the listing's amounts (decimal fields and properties of a record with a
     currency) are shown as money in the record's currency ($1,234.56), sorting by the field as before."""
 
+    list_per_page = 50  # rows per listing page (modeladmin's default is 100): each row renders its action buttons
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._money_columns: dict[str, str] = {}

@@ -175,7 +175,6 @@ class TicketAdmin(TenantScopedModelAdminMixin, ModelAdmin):
     edit_view_class = TicketEditView
     permission_helper_class = TicketPermissionHelper
     inspect_view_enabled = False
-    list_per_page = 50
 
     edit_handler = ObjectList(
         [
