@@ -8,7 +8,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
@@ -16,13 +16,38 @@ from .. import access
 from ..downloads import file_download
 from ..models import CustomerUpload, PortalCollection, Product, RequirementStatus, Service, ServiceRequirement
 from ..services.documents import requirement_review
+from ..staff_access import staff_tenant_ids
 from .scoping import (
     ScopedEditView,
+    TenantScopedAdminForm,
     TenantScopedModelAdminMixin,
     TenantScopedSnippetViewSet,
     admin_queryset,
+    tenant_collections_condition,
     tenant_filter,
 )
+
+
+@hooks.register("construct_image_chooser_queryset")
+def images_of_own_tenants(images, request):
+    """The image chooser lists the images of the staff user's tenants' collections only (on top of the
+    collection grants Wagtail checks); superusers see every image."""
+    ids = staff_tenant_ids(request.user)
+    return images if ids is None else images.filter(tenant_collections_condition(ids))
+
+
+class ProductForm(TenantScopedAdminForm):
+    """A product's image is one of its own tenant's images (the chooser offers the user's tenants' images; a
+    superuser, who sees every tenant, cannot give a product another tenant's image either)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        image, tenant = cleaned.get("image"), cleaned.get("tenant")
+        if image is not None and tenant is not None:
+            condition = tenant_collections_condition([tenant.pk], prefix="")
+            if not type(image.collection).objects.filter(condition, pk=image.collection_id).exists():
+                self.add_error("image", _("Choose an image from this product's portal."))
+        return cleaned
 
 
 class ProductViewSet(TenantScopedSnippetViewSet):
@@ -32,13 +57,17 @@ class ProductViewSet(TenantScopedSnippetViewSet):
     list_display = ["name", "sku", "category", "price", "active", "tenant"]
     list_filter = ["active", "category"]
     search_fields = ["name", "sku", "category"]
-    panels = [
-        FieldPanel("tenant"),
-        FieldPanel("name"),
-        FieldPanel("description"),
-        FieldRowPanel([FieldPanel("sku"), FieldPanel("unit"), FieldPanel("price")]),
-        FieldRowPanel([FieldPanel("category"), FieldPanel("active")]),
-    ]  # no image chooser: images are not scoped per tenant in forms (the demo loader sets product images)
+    edit_handler = ObjectList(
+        [
+            FieldPanel("tenant"),
+            FieldPanel("name"),
+            FieldPanel("description"),
+            FieldRowPanel([FieldPanel("sku"), FieldPanel("unit"), FieldPanel("price")]),
+            FieldRowPanel([FieldPanel("category"), FieldPanel("active")]),
+            FieldPanel("image"),  # the chooser and the field offer the user's tenants' images only
+        ],
+        base_form_class=ProductForm,
+    )
 
 
 register_snippet(ProductViewSet)

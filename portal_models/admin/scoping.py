@@ -21,11 +21,13 @@ from decimal import Decimal
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
-from django.db.models import DecimalField, QuerySet
+from django.db.models import DecimalField, Q, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.images import get_image_model
+from wagtail.permissions import policy_registry
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
     ChooseView,
@@ -41,13 +43,35 @@ from wagtail_modeladmin.views import IndexView as ModelAdminIndexView
 from portal_models.exports import safe_cell
 from portal_models.money import format_money
 
-from ..models import Tenant
+from ..models import PortalCollection, Tenant
 from ..staff_access import staff_may_change, staff_scope, staff_tenant_ids
 
 
 def admin_queryset(request, queryset: QuerySet, *, include_shared: bool = False) -> QuerySet:
     """Restrict ``queryset`` to the records of the tenants ``request.user`` is staff of."""
     return staff_scope(user=request.user, queryset=queryset, include_shared=include_shared)
+
+
+def tenant_collections_condition(tenant_ids, *, prefix: str = "collection__") -> Q:
+    """A condition on a document's or image's collection: inside the collection tree of one of ``tenant_ids``."""
+    paths = PortalCollection.objects.filter(tenant_id__in=tenant_ids, product=None, account=None).values_list(
+        "collection__path", flat=True
+    )
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{prefix}path__startswith": path})
+    return condition
+
+
+def staff_images(*, user, queryset: QuerySet) -> QuerySet:
+    """The images of ``queryset`` that ``user`` may choose: in their tenants' collections and covered by a
+    collection grant (which stops at customer folders, see ``customer_files``); every image for superusers."""
+    ids = staff_tenant_ids(user)
+    if ids is None:
+        return queryset
+    policy = policy_registry.get_by_type(queryset.model)
+    choosable = policy.instances_user_has_any_permission_for(user, ["choose"])
+    return queryset.filter(tenant_collections_condition(ids), pk__in=choosable.values("pk"))
 
 
 # --- forms -------------------------------------------------------------------------------------------
@@ -62,9 +86,13 @@ def scope_form_choices(form, user) -> None:
     """
     if user is not None and staff_tenant_ids(user) is None:
         return
+    images = get_image_model()
     for name, field in form.fields.items():
         queryset = getattr(field, "queryset", None)
         if queryset is None:
+            continue
+        if queryset.model is images:  # images have no tenant field: their collections decide
+            field.queryset = staff_images(user=user, queryset=queryset) if user is not None else queryset.none()
             continue
         field.queryset = staff_scope(user=user, queryset=queryset, include_shared=name != "tenant")
         if name == "tenant":
@@ -346,5 +374,6 @@ __all__ = [
     "TenantScopedSnippetViewSet",
     "admin_queryset",
     "scope_form_choices",
+    "staff_images",
     "tenant_filter",
 ]

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from wagtail.images import get_image_model
 
 from portal_models.models import (
     Account,
@@ -27,6 +28,9 @@ from portal_models.models import (
 from portal_models.selectors.billing import tie_breaker
 from portal_models.widgets import DateInput
 
+# The Order Pad's thumbnail of a product's image (theme/portal/orders/order_pad.html renders this filter spec).
+CATALOGUE_THUMBNAIL = "fill-96x96"
+
 ORDER_SORTS = {
     "number": "number",
     "status": "status",
@@ -44,7 +48,10 @@ def catalogue(*, tenant: Tenant, account: Account, search: str = "", category: s
         Product.objects.filter(tenant=tenant, active=True)
         .annotate(account_price=Coalesce(Subquery(special), "price"))
         .filter(account_price__isnull=False)
-        .select_related("image")
+        .prefetch_related(
+            # the images of the page and their thumbnails: two queries however many products have one
+            Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(CATALOGUE_THUMBNAIL))
+        )
         .order_by("name", "pk")
     )
     search = (search or "").strip()
