@@ -198,7 +198,8 @@ def send_sign_in_code(device, body: str, **kwargs) -> None:
     if tenant is None:  # no tenant at all: django-otp's own plain message
         EmailMultiAlternatives(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()
         return
-    language = language_for(tenant=tenant, user=user, requested=translation.get_language())
+    # the screen's language (the one django-otp rendered ``body`` in), as the tenant offers it
+    language = language_for(tenant=tenant, requested=translation.get_language())
     with translation.override(language):
         ctx = {"tenant": tenant, "brand": branding_for(tenant=tenant), "token": device.token}
         wording = tenant_wording(tenant=tenant, email="sign_in_code", language=language)
