@@ -4,6 +4,7 @@ rendered on the branded sign-in screen in the order marketing placed them; the d
 from __future__ import annotations
 
 import pytest
+from django.utils.html import escape
 from wagtail.images.models import Image
 from wagtail.images.tests.utils import get_test_image_file
 
@@ -60,3 +61,5 @@ def test_the_demo_composes_every_tenants_sign_in_page(client):
         assert login is not None and login.content, spec["slug"]
         html = client.get(login.url).content.decode()
         assert spec["notice"] in html and "Need a hand?" in html, spec["slug"]
+        help_link = ">" + escape(login.get_parent().get_children().filter(slug="help").first().title) + "</a>"
+        assert html.count(help_link) == 1, spec["slug"]  # the composed help links replace the older list
