@@ -163,16 +163,17 @@ def scope(queryset: QuerySet, *, portal: PortalContext, account_field: str = "ac
 
 def limit_to_branches(queryset: QuerySet, *, portal: PortalContext) -> QuerySet:
     """A contact limited to branches sees their branches' records only; a payment when it paid one of their
-    branches' invoices. Other models and unlimited contacts: unchanged."""
+    branches' invoices. Other models and unlimited contacts: unchanged (and the contact's branches not read)."""
+    model = queryset.model
+    is_payment = model is Payment or issubclass(model, Payment)
+    field = next((f for m, f in _BRANCH_FIELDS.items() if issubclass(model, m)), None)
+    if not is_payment and field is None:
+        return queryset
     ids = portal.branch_ids
     if ids is None:
         return queryset
-    model = queryset.model
-    if model is Payment or issubclass(model, Payment):
+    if is_payment:
         return queryset.filter(Exists(Invoice.objects.filter(allocations__payment=OuterRef("pk"), branch_id__in=ids)))
-    field = next((f for m, f in _BRANCH_FIELDS.items() if issubclass(model, m)), None)
-    if field is None:
-        return queryset
     return queryset.filter(**{f"{field}_id__in": ids})
 
 
