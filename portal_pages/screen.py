@@ -102,7 +102,11 @@ def missing_right(home, request, portal, permission: str):
         home,
         request,
         "theme/portal/missing_right.html",
-        {"right": right_label(permission), "owners": account_owners(account=portal.account)},
+        {
+            "right": right_label(permission),
+            "owners": account_owners(account=portal.account),
+            "grants_rights": portal.has(access.PortalPermission.MANAGE_CONTACTS),  # an owner gives it to themselves
+        },
         status=403,
     )
 

@@ -221,6 +221,17 @@ class TestRights:
             content = response.content.decode()
             assert right in content and owner.full_name in content and 'data-testid="missing-right"' in content
 
+    def test_an_owner_without_a_right_is_sent_to_grant_it_themselves(self, client, owner):
+        owner.can_pay = False
+        owner.save()
+        client.force_login(owner.user)
+        response = client.get("/acme/pay/")
+        content = response.content.decode()
+        assert response.status_code == 403 and 'data-testid="grant-yourself"' in content
+        assert 'href="/acme/settings/access/"' in content and "owner can give it to you" not in content
+        set_right(client, owner, "can_pay", True)
+        assert client.get("/acme/pay/").status_code in (200, 302)  # the wizard (or the invoices: nothing due)
+
     def test_disable_all_emails_each_contact(self, client, owner):
         others = LoginContactFactory.create_batch(2, account=owner.account)
         client.force_login(owner.user)
