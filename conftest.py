@@ -1,6 +1,7 @@
 import pytest
 
 from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory
+from portal_models.tests.webhook_receiver import start_receiver
 from portal_pages.tests.factories import make_portal
 
 
@@ -85,3 +86,12 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture
+def receiver():
+    """A local HTTP server that records the outgoing webhooks it receives (portal_models/tests/webhook_receiver)."""
+    receiver, server = start_receiver()
+    yield receiver
+    server.shutdown()
+    server.server_close()

@@ -20,17 +20,8 @@ from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.services.tenants import tenant_staff_groups_ensure
 
 from .factories import AccountFactory, LoginContactFactory, TenantFactory, UserFactory, seed_invoice
-from .webhook_receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -9,19 +9,10 @@ import pytest
 from portal_models.models import Payment, WebhookDelivery, WebhookEvent
 from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.tests.factories import UserFactory
-from portal_models.tests.webhook_receiver import start_receiver
 
 from .test_payments import SEED_LINES, make_invoice, start_payment
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 def test_a_refund_is_delivered_signed_as_payment_refunded(

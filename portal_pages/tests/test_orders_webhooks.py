@@ -8,17 +8,8 @@ import pytest
 from portal_models.models import Order, WebhookDelivery, WebhookEvent
 from portal_models.services import outgoing_webhooks as webhooks
 from portal_models.tests.order_factories import CatalogueProductFactory
-from portal_models.tests.webhook_receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def receiver():
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
-    server.server_close()
 
 
 def url(portal, route, *args):
