@@ -33,11 +33,7 @@ def dashboard(page, request, portal):
         page,
         request,
         TEMPLATE,
-        lambda: {
-            "widgets": dashboard_widgets(home=page, request=request, portal=portal),
-            "tickets_on": is_on(page, "tickets"),
-            "announcement_phase": phase,
-        },
+        lambda: _dashboard_context(page, request, portal, announcement_phase=phase),
         cache_page=True,
         cache_key=phase,
     )
@@ -70,10 +66,14 @@ def preview(page, request):
         page,
         request,
         TEMPLATE,
-        lambda: {
-            "widgets": dashboard_widgets(home=page, request=request, portal=portal),
-            "tickets_on": is_on(page, "tickets"),
-            "announcement_phase": "",
-            "preview_account": portal.account,
-        },
+        lambda: {**_dashboard_context(page, request, portal, announcement_phase=""), "preview_account": portal.account},
     )
+
+
+def _dashboard_context(page, request, portal, *, announcement_phase: str) -> dict:
+    """The dashboard's widgets as the portal home places them, for the customer and for the editor's preview."""
+    return {
+        "widgets": dashboard_widgets(home=page, request=request, portal=portal),
+        "tickets_on": is_on(page, "tickets"),
+        "announcement_phase": announcement_phase,
+    }
