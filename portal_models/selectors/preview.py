@@ -18,7 +18,7 @@ def staff_may_see_accounts(*, user: User, tenant: Tenant) -> bool:
 def preview_portal(*, user: User, tenant: Tenant) -> PortalContext | None:
     """The portal of ``tenant`` as one of its own customers sees it, for a staff member who may see that
     customer's account: the first contact with login rights at the first of the tenant's accounts (by number).
-    None for staff who may not see accounts (the preview then shows the portal without customer data); never an
+    None for staff who may not see accounts (the preview then shows a fictional customer: services.preview); never an
     account of another tenant."""
     if not staff_may_see_accounts(user=user, tenant=tenant):
         return None

@@ -11,6 +11,7 @@ from portal_models.models import Announcement
 from portal_models.selectors.announcements import announcement_phase
 from portal_models.selectors.preview import preview_portal
 from portal_models.services.announcements import announcement_dismiss as announcement_dismiss_service
+from portal_models.services.preview import sample_portal
 
 from ..modules import is_on
 from ..screen import base_context, customer_screen, render_screen
@@ -53,20 +54,31 @@ def announcement_dismiss(page, request, portal, pk: int):
 
 
 def preview(page, request):
-    """The page editor's preview of a portal home (the edited, unsaved page): for staff who may see the tenant's
-    accounts, the signed-in dashboard of its sample account (its widgets, navigation and modules as edited);
-    otherwise the welcome message and branding in the signed-in shell, without customer data."""
-    portal = preview_portal(user=request.user, tenant=page.tenant) if page.tenant_id else None
-    if portal is None:
+    """The page editor's preview of a portal home (the edited, unsaved page): the signed-in dashboard with its
+    widgets, navigation and modules as edited, for the tenant's first customer when the staff member may see
+    accounts, else for a fictional customer that is never committed (marketing sees no customer's data)."""
+    if not page.tenant_id:
         context = base_context(page, request)
         context.update(content_page=getattr(request, "portal_content_page", None) or page, preview=True)
         return TemplateResponse(request, TEMPLATE, context)
+    portal = preview_portal(user=request.user, tenant=page.tenant)
+    if portal is not None:
+        return _preview_render(page, request, portal, sample=False)
+    with sample_portal(tenant=page.tenant) as portal:
+        return _preview_render(page, request, portal, sample=True).render()  # rendered before the rollback
+
+
+def _preview_render(page, request, portal, *, sample: bool):
     request.portal = portal
     return render_screen(
         page,
         request,
         TEMPLATE,
-        lambda: {**_dashboard_context(page, request, portal, announcement_phase=""), "preview_account": portal.account},
+        lambda: {
+            **_dashboard_context(page, request, portal, announcement_phase=""),
+            "preview_account": portal.account,
+            "preview_sample": sample,
+        },
     )
 
 

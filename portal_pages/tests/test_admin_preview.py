@@ -12,6 +12,7 @@ from portal_models.models import StaffRole
 from portal_models.money import format_money
 from portal_models.tests.factories import seed_invoice
 from portal_models.tests.tenant_world import staff_user
+from portal_pages.modules import module_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def home_form(home, **changes):
             "dashboard": streamfield([]),
             **changes,
         }
-    )
+    ) | {"modules_off": [key for key, _label in module_choices()]}  # the ticks: the features offered
 
 
 def test_editor_may_frame_its_preview_and_the_preview_only_its_editor(portal_a, marketer):
@@ -129,18 +130,32 @@ def test_the_preview_shows_a_sample_account_of_the_pages_own_tenant(side, portal
 
     html = preview_html(client, own)
     assert "Fresh welcome from the preview" in html  # the edited, unsaved page ...
-    assert f"Sample {side.upper()} Co" in html  # ... as the tenant's sample account sees it
+    assert f"Sample {side.upper()} Co" in html and f"INV-{side.upper()}1" in html  # ... as its first customer sees it
     other_mark = "B" if side == "a" else "A"
     assert f"INV-{other_mark}1" not in html and f"Sample {other_mark} Co" not in html  # never the other tenant's
     url = reverse("wagtailadmin_pages:preview_on_edit", args=[other.pk])
     assert client.post(url, home_form(other)).status_code in (302, 403, 404)  # nor the other tenant's page
 
 
-def test_a_marketer_who_may_not_see_accounts_previews_without_customer_data(portal_a, marketer):
+def test_a_marketer_who_may_not_see_accounts_previews_a_fictional_customer_that_is_never_kept(portal_a, marketer):
+    from portal_models.models import Account, Contact, Invoice, Payment, SecurityEvent, User, WebhookDelivery
     from portal_models.tests.factories import AccountFactory, LoginContactFactory
 
     contact = LoginContactFactory(account=AccountFactory(tenant=portal_a.tenant, name="Private Co"))
     seed_invoice(contact.account, number="INV-PRIVATE")
+    counts = {
+        model: model.objects.count()
+        for model in (Account, Contact, User, Invoice, Payment, SecurityEvent, WebhookDelivery)
+    }
+    version = Account.objects.get(pk=contact.account_id).data_version
+
     html = preview_html(marketer, portal_a)
-    assert "Fresh welcome from the preview" in html
-    assert "INV-PRIVATE" not in html and "Private Co" not in html
+    assert "Fresh welcome from the preview" in html  # the edited, unsaved page ...
+    assert "INV-PRIVATE" not in html and "Private Co" not in html  # ... without any customer's data ...
+    assert 'data-testid="preview-notice"' in html and "Sample Company" in html  # ... but a fictional customer's
+    assert "SAMPLE-1002" in html and "SAMPLE-1003" in html  # its overdue invoices, in the widgets
+    # nothing of the sample was committed, and the real account's caches are untouched
+    assert {model: model.objects.count() for model in counts} == counts
+    assert not Account.objects.filter(name="Sample Company").exists()
+    assert Account.objects.get(pk=contact.account_id).data_version == version
+    assert preview_html(marketer, portal_a).count("SAMPLE-1003") >= 1  # a second preview builds it again

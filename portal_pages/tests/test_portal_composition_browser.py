@@ -4,6 +4,7 @@ once published, the customer sees the new dashboard, without a Tickets tab. Scre
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from portal_models.models import StaffRole
 from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContactFactory, seed_invoice
@@ -51,6 +52,11 @@ def test_marketer_composes_the_portal_and_the_customer_sees_it(live_server, port
     page.get_by_role("button", name="Toggle preview").click()
     frame = page.frame_locator("iframe").first
     frame.get_by_text("Welcome to Acme Billing.").wait_for()
+    # marketing may not see accounts: a fictional customer with example invoices, never Initech's
+    expect(frame.get_by_test_id("preview-notice")).to_contain_text("Sample Company")
+    expect(frame.get_by_role("link", name="SAMPLE-1003").first).to_be_visible()
+    expect(frame.locator("main")).not_to_contain_text("Initech")
+    expect(frame.locator("main")).not_to_contain_text("INV-77")
     screenshot(page, "composition-01-preview-panel")
     assert not [m for m in blocked if "frame" in m], blocked
     page.get_by_role("button", name="Toggle preview").click()
