@@ -1,4 +1,5 @@
-"""Screenshots of each customer screen at 390 px (a phone), light, into docs/screenshots/390/.
+"""Screenshots of each customer screen at 390 px (a phone), light, into docs/screenshots/390/, and of every
+portal's sign-in page at 1366, 390 and 320 px, light and dark, into docs/screenshots/sign-in/.
 
 Run it against the demo (`make demo` in another terminal, on http://127.0.0.1:8000):
 
@@ -19,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent / "390"
+SIGN_IN_OUT = Path(__file__).resolve().parent / "sign-in"  # every portal's composed sign-in page
+SIGN_IN_WIDTHS = (1366, 390, 320)
 WIDTH, HEIGHT = 390, 844
 
 # Routes that are no screen (downloads, POST-only actions, JSON, redirects, the pay wizard's inner steps).
@@ -136,9 +139,9 @@ def optimise(path: Path):
         small.save(path, optimize=True)
 
 
-def shoot(page, base_url, name, path):
+def shoot(page, base_url, name, path, out=OUT):
     page.goto(base_url + path, wait_until="networkidle")
-    file = OUT / f"{name.replace('_', '-')}.png"
+    file = out / f"{name.replace('_', '-')}.png"
     page.screenshot(path=str(file), full_page=True, animations="disabled")
     optimise(file)
     return file
@@ -169,6 +172,10 @@ def main():
     if registration:
         signed_out.append(("register", registration.url))
     signed_in = screens(home, contact.account)
+    sign_in_pages = [
+        (portal.slug, portal.login_page.url) for portal in PortalHomePage.objects.live().filter(tenant__isnull=False)
+    ]
+    SIGN_IN_OUT.mkdir(parents=True, exist_ok=True)
     cookie = session_cookie(user, contact, base)
     chromium = shutil.which("chromium")
     with sync_playwright() as p:
@@ -178,6 +185,16 @@ def main():
         written = [shoot(page, base, name, path) for name, path in signed_out]
         context.add_cookies([cookie])
         written += [shoot(page, base, name, path) for name, path in signed_in]
+        for width in SIGN_IN_WIDTHS:  # the sign-in blocks on a desktop and on phones, light and dark
+            for scheme in ("light", "dark"):
+                signed_out_context = browser.new_context(
+                    viewport={"width": width, "height": HEIGHT}, color_scheme=scheme
+                )
+                page = signed_out_context.new_page()
+                written += [
+                    shoot(page, base, f"{slug}-{width}-{scheme}", path, out=SIGN_IN_OUT) for slug, path in sign_in_pages
+                ]
+                signed_out_context.close()
         browser.close()
     for file in written:
         print(f"{file.relative_to(ROOT)}  {file.stat().st_size // 1024} KB")

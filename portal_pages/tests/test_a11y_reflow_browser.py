@@ -116,6 +116,35 @@ def test_every_screen_fits_320_390_and_1366_in_light_and_dark(live_server, brows
     assert not found, "\n".join(found)
 
 
+def test_signed_out_screens_with_composed_blocks_fit_phones_in_light_and_dark(live_server, browser, portal_a):
+    """The sign-in page as marketing composes it (a notice and help links, in blocks.sign_in), the forgotten-password
+    and registration pages, with a long support address: no sideways scrolling at 320, 390 and 1366 px."""
+    from portal_pages.demo.tenants import _sign_in_blocks
+
+    tenant = portal_a.tenant
+    tenant.support_email = "kundenservice.abrechnung@alpenwerkenergie.example.com"  # no hyphen to break at
+    tenant.save(update_fields=["support_email"])
+    login = portal_a.login_page
+    login.content = _sign_in_blocks(login, notice="Scheduled maintenance on Sunday from 2 to 4 a.m.", heading="Help")
+    login.save_revision().publish()
+    paths = [login.url, portal_a.url + "password/forgot/"]
+    found: list[str] = []
+    for scheme in ("light", "dark"):
+        for width in WIDTHS:
+            context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+            page = context.new_page()
+            for path in paths:
+                page.goto(live_server.url + path)
+                assert page.get_by_text("Scheduled maintenance").count() == (1 if path == login.url else 0)
+                result = page.evaluate(REFLOW)
+                where = f"{path} [{width} px, {scheme}]"
+                if result["scroll"] > result["vw"]:
+                    found.append(f"{where}: the page scrolls sideways ({result['scroll']} > {result['vw']})")
+                found += [f"{where}: {p}" for p in result["problems"]]
+            context.close()
+    assert not found, "\n".join(found)
+
+
 # --- focus ring contrast, menus, the company switcher -----------------------------------------------------------
 
 FOCUS_CONTRAST = """() => {
