@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal_models.access import PortalContext
+from portal_models.access import PortalContext, PortalPermission
 from portal_models.models import Account, Contact, Tenant, User
 
 from . import billing
@@ -63,10 +63,7 @@ def _sample_build(tenant: Tenant) -> PortalContext:
         is_main=True,
         is_billing=True,
         can_login=True,
-        can_pay=True,
-        can_manage_contacts=True,
-        can_see_documents=True,
-        can_order=True,
+        **dict.fromkeys(PortalPermission.ALL, True),  # every right the portal has
     )
     today = timezone.localdate()
     history = (  # (days ago, description, quantity, unit price, paid fraction)
@@ -76,18 +73,15 @@ def _sample_build(tenant: Tenant) -> PortalContext:
         (5, _("Monthly subscription"), 1, "120.00", Decimal("0")),
     )
     invoices = []
-    for i, (days, description, quantity, price, _paid) in enumerate(history, start=1):
+    for i, (days, description, quantity, price, paid) in enumerate(history, start=1):
         invoice_date = today - timedelta(days=days)
-        invoices.append(
-            billing.invoice_create(
-                account=account,
-                number=f"{number}-{1000 + i}",
-                lines=[{"description": description, "quantity": quantity, "unit_price": price}],
-                invoice_date=invoice_date,
-                due_date=invoice_date + timedelta(days=30),
-            )
+        invoice = billing.invoice_create(
+            account=account,
+            number=f"{number}-{1000 + i}",
+            lines=[{"description": description, "quantity": quantity, "unit_price": price}],
+            invoice_date=invoice_date,
+            due_date=invoice_date + timedelta(days=30),
         )
-    for invoice, (days, _description, _quantity, _price, paid) in zip(invoices, history, strict=True):
         if paid:
             billing.payment_record(
                 account=account,
@@ -95,9 +89,10 @@ def _sample_build(tenant: Tenant) -> PortalContext:
                 amount=(invoice.total * paid).quantize(Decimal("0.01")),
                 invoices=[invoice],
                 received_at=timezone.now() - timedelta(days=max(days - 20, 1)),
-                reference=f"{number}-PAY-{invoice.number[-4:]}",
+                reference=f"{number}-PAY-{1000 + i}",
                 payer_name=account.name,
             )
+        invoices.append(invoice)
     billing.credit_memo_apply(
         invoice=invoices[2], number=f"{number}-CM-1", amount=Decimal("75.00"), reason=_("Goodwill credit")
     )

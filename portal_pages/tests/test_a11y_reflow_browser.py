@@ -117,8 +117,8 @@ def test_every_screen_fits_320_390_and_1366_in_light_and_dark(live_server, brows
 
 
 def test_signed_out_screens_with_composed_blocks_fit_phones_in_light_and_dark(live_server, browser, portal_a):
-    """The sign-in page as marketing composes it (a notice and help links, in blocks.sign_in), the forgotten-password
-    and registration pages, with a long support address: no sideways scrolling at 320, 390 and 1366 px."""
+    """The sign-in page as marketing composes it (a notice and help links, in blocks.sign_in) and the
+    forgotten-password page, with a long support address: no sideways scrolling at 320, 390 and 1366 px."""
     from portal_pages.demo.tenants import _sign_in_blocks
 
     tenant = portal_a.tenant
