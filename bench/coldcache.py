@@ -19,8 +19,9 @@ from portal_models.caching import ResilientRedisCache
 
 COLD: ContextVar[bool] = ContextVar("bench_cold", default=False)
 HEADER = "HTTP_X_BENCH_COLD"
-# What may stay warm on a cold request: routing (sites, portal pages, tenants, restrictions), sessions, limits.
-WARM_PREFIXES = ("routing:", "django.contrib.sessions.", "ratelimit", "rl:", "axes")
+# What may stay warm on a cold request: routing (sites, portal pages, tenants, restrictions, and Wagtail's own
+# table of site root paths, which every page URL reads), sessions, limits.
+WARM_PREFIXES = ("routing:", "wagtail_site_root_paths", "django.contrib.sessions.", "ratelimit", "rl:", "axes")
 _MISS = object()
 
 

