@@ -248,7 +248,7 @@ def test_listings_read_one_page_of_rows(client, staff, invoice, model):
     table = f"portal_models_{model}"
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/admin/portal_models/{model}/")
-    assert response.status_code == 200 and response.context["paginator"].per_page == 50
+    assert response.status_code == 200 and response.context["paginator"].per_page == 25
     reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
     counts = [sql for sql in reads if sql.startswith('SELECT COUNT(*) AS "__count"')]
     rows = [sql for sql in reads if sql not in counts]
