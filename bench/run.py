@@ -379,8 +379,10 @@ function request()
 end
 """
 
-# The mix: each thread works through its share of (cookie, path) once, then stops; the few requests its other
-# connections send meanwhile are counted as "extra" (the bare view) and left out of the request count.
+# The mix: each thread works through its share of (cookie, path) once, then stops; the requests its other
+# connections send meanwhile go to the bare view, whose answer ("ok") tells them apart: they are counted as
+# "extra" when answered and left out of the request count, and the thread is done once each of its own
+# requests is answered (not merely sent).
 LUA_ONCE = r"""
 threads = {}
 local counter = 1
@@ -407,15 +409,18 @@ end
 function request()
   i = i + 1
   if i > n then
-    extra = extra + 1
     return wrk.format("GET", "/_bare/")
   end
   return wrk.format("GET", paths[i], {["Cookie"] = cookies[i]})
 end
 function response(status, headers, body)
+  if body == "ok" then
+    extra = extra + 1
+    wrk.thread:set("extra", extra)
+    return
+  end
   answered = answered + 1
   if answered == n then
-    wrk.thread:set("extra", extra)
     io.open(donefile, "w"):close()
   end
 end

@@ -91,15 +91,24 @@ def invoice_pdf_store(*, invoice: Invoice, home, name: str, pdf: bytes) -> None:
 
 def invoice_pdf_for_request(*, invoice: Invoice, home, request) -> tuple[str | None, bytes | None]:
     """The stored PDF's name, or, when none is stored yet for what the invoice shows now, its rendering (stored
-    for the next request; a storage failure only costs the next request a rendering too)."""
-    name = invoice_pdf_name(invoice=invoice, home=home, language=translation.get_language())
+    for the next request; a storage failure only costs the next request a rendering too).
+
+    ``invoice`` needs only its own row (already scoped to the customer): what the PDF shows is read here, and
+    only when it is rendered."""
+    language = translation.get_language()
+    name = invoice_pdf_name(invoice=invoice, home=home, language=language)
     try:
-        if default_storage.exists(name):
-            return name, None
+        stored = default_storage.exists(name)
     except STORAGE_ERRORS as exc:
         logger.warning("Stored invoice PDFs unavailable: %s", exc)
-        return None, invoice_pdf_render(invoice=invoice, home=home, request=request)
+        stored = None
+    if stored:
+        return name, None
+    invoice = billing_selectors.invoice_detail_queryset(queryset=Invoice.objects.filter(pk=invoice.pk)).get()
     pdf = invoice_pdf_render(invoice=invoice, home=home, request=request)
+    if stored is None:
+        return None, pdf
+    name = invoice_pdf_name(invoice=invoice, home=home, language=language)  # as rendered, if it changed meanwhile
     try:
         invoice_pdf_store(invoice=invoice, home=home, name=name, pdf=pdf)
     except STORAGE_ERRORS as exc:

@@ -142,7 +142,8 @@ def invoice(page, request, portal, pk):
 def invoice_pdf(page, request, portal, pk):
     """The stored PDF (rendered by the task worker at the invoice's last change); rendered here only by a request
     that comes first."""
-    invoice = _invoice(portal, pk)
+    # the invoice's own row names the stored PDF; its lines, credits and payments are read only to render one
+    invoice = access.get_object_or_404(billing_selectors.invoices_visible(account=portal.account), portal=portal, pk=pk)
     filename = f"invoice-{invoice.number}.pdf"
     name, pdf = documents.invoice_pdf_for_request(invoice=invoice, home=page, request=request)
     if name is not None:
