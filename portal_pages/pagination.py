@@ -19,7 +19,7 @@ def bounded_count(items, *, limit: int | None = None) -> int:
     over ``limit`` means "more"."""
     limit = COUNT_LIMIT if limit is None else limit
     if isinstance(items, QuerySet):
-        return items[: limit + 1].count()
+        return items.order_by()[: limit + 1].count()  # how many does not depend on the order: no sort to count
     return min(len(items), limit + 1)
 
 
