@@ -86,6 +86,7 @@ def test_marketer_composes_the_portal_and_the_customer_sees_it(live_server, port
             sign_in(desk, contact.email, PASSWORD)
             desk.get_by_test_id("sign-in").click()
             desk.wait_for_url("**/acme/dashboard/")
+            desk.get_by_role("heading", name="Overdue invoices").wait_for()  # the whole page, not a part of it
             html = desk.content()
             assert html.index('data-testid="balance-due"') < html.index("Overdue invoices")
             assert (
