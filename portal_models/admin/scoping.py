@@ -260,13 +260,12 @@ class TenantScopedModelAdminMixin:
                 column = f"{name}_as_money"  # a model field's name would be looked up on the model first
                 setattr(self, column, _money_column(name, label, name if field is not None else None))
                 self._money_columns[name] = column
+        self._list_display_as_money = tuple(self._money_columns.get(name, name) for name in self.list_display)
 
     def get_list_display(self, request):
         # modeladmin asks for it once per cell of the listing: the mapping of the class's own tuple is kept
         display = super().get_list_display(request)
         if display is self.list_display:
-            if getattr(self, "_list_display_as_money", None) is None:
-                self._list_display_as_money = tuple(self._money_columns.get(name, name) for name in display)
             return self._list_display_as_money
         return tuple(self._money_columns.get(name, name) for name in display)
 
