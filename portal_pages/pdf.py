@@ -1,9 +1,13 @@
-"""PDF rendering with WeasyPrint. Templates are self-contained: inline CSS, images as data URIs."""
+"""PDF rendering with WeasyPrint. Templates are self-contained: inline CSS, images as data URIs.
+
+WeasyPrint (with Pango, fontTools and pydyf) costs a process about 40 MB, and a web worker rarely renders: PDFs
+are rendered by the task worker when an invoice is issued or changes, and stored. So it is imported on the first
+render, not when the views are.
+"""
 
 import base64
 
 from django.template.loader import render_to_string
-from weasyprint import HTML, URLFetcher
 
 
 def image_data_uri(image, spec: str = "max-360x140") -> str:
@@ -20,11 +24,10 @@ def image_data_uri(image, spec: str = "max-360x140") -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
-def _data_only_fetcher() -> URLFetcher:
-    """Never let a document make WeasyPrint fetch a URL (no SSRF, no file reads): only inline data URIs."""
-    return URLFetcher(allowed_protocols=("data",), timeout=2)
-
-
 def render_pdf(template: str, context: dict, *, request=None) -> bytes:
+    from weasyprint import HTML, URLFetcher
+
     html = render_to_string(template, context, request=request)
-    return HTML(string=html, base_url=None, url_fetcher=_data_only_fetcher()).write_pdf()
+    # never let a document make WeasyPrint fetch a URL (no SSRF, no file reads): only inline data URIs
+    fetcher = URLFetcher(allowed_protocols=("data",), timeout=2)
+    return HTML(string=html, base_url=None, url_fetcher=fetcher).write_pdf()

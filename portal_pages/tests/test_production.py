@@ -219,3 +219,17 @@ def test_gunicorn_workers_take_what_they_loaded_out_of_the_garbage_collectors_vi
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_a_web_worker_loads_without_weasyprint():
+    """WeasyPrint costs a process about 40 MB and the web worker serves stored PDFs: it is imported on the first
+    render only. Loaded as gunicorn loads it (the WSGI app, every URL pattern and view module), it is not there."""
+    script = (
+        "import sys; sys.path.insert(0, 'site'); from config.wsgi import application;"
+        "from django.urls import get_resolver; get_resolver().url_patterns;"
+        "from portal_pages import pdf; assert callable(pdf.render_pdf);"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'pydyf', 'fontTools')))"
+    )
+    result = production("-c", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
