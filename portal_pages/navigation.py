@@ -100,15 +100,11 @@ def case_groups_for(portal) -> list:
 
 def shell_context(*, home, portal, current: str | None, request) -> dict:
     """What the signed-in shell (theme/portal/shell.html) needs: the navigation, the user's cases (the header's
-    drop-down), and the key of the cached header.
-
-    The navigation and the cases are read only when the header is rendered, that is when it is not in the cache.
-    """
+    drop-down) and the branches; each is read when the header shows it."""
     return {
         "nav": cache(lambda: navigation_for(home=home, portal=portal, current=current, request=request)),
         "case_groups": cache(lambda: case_groups_for(portal) if is_on(home, "cases") else []),
         "branches": cache(lambda: access.account_branches(portal)),
         "active_branch": cache(lambda: access.active_branch(request, portal) if request is not None else None),
         "all_branches": access.all_branches_allowed(portal),
-        "header_key": caching.header_key(portal, request, current),
     }

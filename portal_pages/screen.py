@@ -16,12 +16,11 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from portal_models import access, caching
+from portal_models import access
 from portal_models.models import Contact
 from portal_models.services.invitations import right_label
 from portal_models.services.team import account_owners
 
-from . import fragments
 from .navigation import shell_context
 
 # A link that is about one company (``?account=<account number>``, as in a payment reminder): a user who acts for
@@ -132,38 +131,24 @@ def account_link(home, request, portal):
 
 def base_context(home, request, *, page=None, portal=None, current: str | None = None) -> dict:
     """The context every portal template starts from: the page shown (``page``/``self``, by default the portal
-    home), the portal and its tenant; for a signed-in customer (``portal``) also the shell (navigation, header key)
-    and the key of the account's cached fragments."""
+    home), the portal and its tenant; for a signed-in customer (``portal``) also the shell (navigation, header)."""
     page = home if page is None else page
     context = {"page": page, "self": page, "portal_home": home, "tenant": home.tenant}
     if portal is not None:
         context["portal"] = portal
-        context["fragment_key"] = caching.fragment_key(portal, home, request)  # for {% cache %} around account data
         context.update(shell_context(home=home, portal=portal, current=current, request=request))
     return context
 
 
-def render_screen(
-    home, request, template: str, context=None, *, status: int = 200, cache_page: bool = False, cache_key: str = ""
-):
-    """A customer screen in the signed-in shell.
+def render_screen(home, request, template: str, context=None, *, status: int = 200):
+    """A customer screen in the signed-in shell; ``context`` is a dict, or a callable returning one.
 
-    ``context`` is a dict, or a callable returning one. With ``cache_page`` the whole page is cached (holes for
-    the per-request values, see :mod:`portal_pages.fragments`) and a callable context is only called when the
-    page is not in the cache. Use it only for screens whose every part is covered by the key: the account's
-    and tenant's data and the contact's rights (``fragment_key``), the header's (``header_key``: branding,
-    pages, the user, their companies) and the full path; the access check has run before, on every request.
-    ``cache_key`` adds what else the page shows (the dashboard: the announcements' schedule).
+    Signed-in pages are rendered for each request: no page or fragment of them is cached (in the benchmark's
+    mix of many customers such caches were never hit, and every template would have had to keep their keys
+    right). What the pages read per account may be cached (``portal_models.caching.for_portal``).
     """
     base = base_context(home, request, portal=request.portal, current=getattr(request, "portal_nav", None))
-
-    def full_context() -> dict:
-        # the page whose content (welcome message) to show: its translation in the active language
-        base["content_page"] = getattr(request, "portal_content_page", None) or home.localized_content(request)
-        base.update((context() if callable(context) else context) or {})
-        return base
-
-    if cache_page and status == 200 and fragments.page_cacheable(request):
-        key_parts = (base["header_key"], base["fragment_key"], request.get_full_path(), cache_key)
-        return fragments.page_response(request, template, key_parts, full_context)
-    return TemplateResponse(request, template, full_context(), status=status)
+    # the page whose content (welcome message) to show: its translation in the active language
+    base["content_page"] = getattr(request, "portal_content_page", None) or home.localized_content(request)
+    base.update((context() if callable(context) else context) or {})
+    return TemplateResponse(request, template, base, status=status)

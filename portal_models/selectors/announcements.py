@@ -1,15 +1,12 @@
-"""Reads for announcements: what the signed-in user sees on an account's dashboard, and when that changes."""
+"""Reads for announcements: what the signed-in user sees on an account's dashboard."""
 
 from __future__ import annotations
-
-from bisect import bisect_right
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from .. import caching
 from ..access import PortalContext
-from ..models import Announcement, Service, Tenant
+from ..models import Announcement, Service
 
 
 def announcements_visible(*, portal: PortalContext, now=None) -> QuerySet[Announcement]:
@@ -30,20 +27,3 @@ def announcements_for(*, portal: PortalContext, limit: int = 5) -> list[Announce
     """The first ``limit`` announcements shown now (one query)."""
     return list(announcements_visible(portal=portal)[:limit])
 
-
-def announcement_phase(*, tenant: Tenant, now=None) -> str:
-    """A part of the dashboard's cache key that changes when one of the tenant's announcements starts or ends
-    (their times are read once per tenant data version: editing an announcement bumps it)."""
-    now = now or timezone.now()
-    key = f"portal:announcement-times:t{tenant.pk}.{tenant.data_version}.{tenant.created_at.timestamp():.6f}"
-    times = caching.cached(key, lambda: _schedule_times(tenant))
-    return f"n{bisect_right(times, now.timestamp())}"
-
-
-def _schedule_times(tenant: Tenant) -> list[float]:
-    times = []
-    for starts_at, ends_at in Announcement.objects.filter(tenant=tenant).values_list("starts_at", "ends_at"):
-        times.append(starts_at.timestamp())
-        if ends_at is not None:
-            times.append(ends_at.timestamp())
-    return sorted(times)

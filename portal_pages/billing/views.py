@@ -90,7 +90,7 @@ def invoices(page, request, portal):
             ),
         }
 
-    return render_screen(page, request, "theme/portal/billing/invoice_list.html", context, cache_page=True)
+    return render_screen(page, request, "theme/portal/billing/invoice_list.html", context)
 
 
 @customer_screen(name="invoices_export", nav="invoices")
@@ -126,14 +126,14 @@ def invoices_export(page, request, portal):
 @customer_screen(name="invoice", nav="invoices")
 def invoice(page, request, portal, pk):
     def context():
-        invoice = _invoice(portal, pk)  # 404 for any other account's invoice (never cached: key per account)
+        invoice = _invoice(portal, pk)  # 404 for any other account's invoice
         pay_url = ""
         if invoice.is_payable and portal.has(access.PortalPermission.PAY):
             pay_url = page.route_url("pay_invoice", invoice.pk, request=request)
         return {"invoice": invoice, "pay_url": pay_url}
 
-    response = render_screen(page, request, "theme/portal/billing/invoice_detail.html", context, cache_page=True)
-    # after the page (a cached one too): the invoice is the account's, else render_screen answered 404
+    response = render_screen(page, request, "theme/portal/billing/invoice_detail.html", context)
+    # after the page: the invoice is the account's, else render_screen answered 404
     outgoing_webhooks.invoice_viewed(invoice_id=pk, account=portal.account, user=request.user)
     return response
 

@@ -8,14 +8,13 @@ from django.utils.translation import gettext as _
 
 from portal_models import access
 from portal_models.models import Announcement
-from portal_models.selectors.announcements import announcement_phase
 from portal_models.selectors.preview import preview_portal
 from portal_models.services.announcements import announcement_dismiss as announcement_dismiss_service
 from portal_models.services.preview import sample_portal
 
 from ..modules import is_on
 from ..screen import base_context, customer_screen, render_screen
-from .widgets import dashboard_widgets, shows_announcements
+from .widgets import dashboard_widgets
 
 TEMPLATE = "theme/portal/dashboard.html"
 
@@ -29,15 +28,7 @@ def index_route(page, request, *args, **kwargs):
 
 @customer_screen(name="dashboard")
 def dashboard(page, request, portal):
-    phase = announcement_phase(tenant=portal.tenant) if shows_announcements(page) else ""
-    return render_screen(
-        page,
-        request,
-        TEMPLATE,
-        lambda: _dashboard_context(page, request, portal, announcement_phase=phase),
-        cache_page=True,
-        cache_key=phase,
-    )
+    return render_screen(page, request, TEMPLATE, lambda: _dashboard_context(page, request, portal))
 
 
 @customer_screen(name="announcement_dismiss")
@@ -75,17 +66,16 @@ def _preview_render(page, request, portal, *, sample: bool):
         request,
         TEMPLATE,
         lambda: {
-            **_dashboard_context(page, request, portal, announcement_phase=""),
+            **_dashboard_context(page, request, portal),
             "preview_account": portal.account,
             "preview_sample": sample,
         },
     )
 
 
-def _dashboard_context(page, request, portal, *, announcement_phase: str) -> dict:
+def _dashboard_context(page, request, portal) -> dict:
     """The dashboard's widgets as the portal home places them, for the customer and for the editor's preview."""
     return {
         "widgets": dashboard_widgets(home=page, request=request, portal=portal),
         "tickets_on": is_on(page, "tickets"),
-        "announcement_phase": announcement_phase,
     }

@@ -164,7 +164,3 @@ def dashboard_widgets(*, home, request, portal: PortalContext) -> list[ShownWidg
         shown.append(ShownWidget(widget, home=home, request=request, portal=portal, options=options))
     return shown
 
-
-def shows_announcements(home) -> bool:
-    """Whether ``home``'s dashboard has an announcements block (its cache key then follows their schedule)."""
-    return any(block.block_type == "announcements" for block in (getattr(home, "dashboard", None) or []))

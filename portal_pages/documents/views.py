@@ -126,7 +126,6 @@ def documents(page, request, portal):
         request,
         "theme/portal/documents/library.html",
         lambda: library_context(request, portal=portal, sections=[]),
-        cache_page=True,
     )
 
 

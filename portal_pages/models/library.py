@@ -9,7 +9,6 @@ from wagtail.models import Page
 
 from portal_models import access
 
-from .. import fragments
 from ..blocks import LibrarySectionBlock, resolve_sections
 from ..documents.library import library_context
 from ..localization import LocalizedPortalPageMixin
@@ -48,12 +47,5 @@ class DocumentLibraryPage(CachedViewRestrictionsMixin, LocalizedPortalPageMixin,
         portal.require(access.PortalPermission.SEE_DOCUMENTS)
         base = base_context(home, request, page=content, portal=portal, current="documents")
 
-        def context() -> dict:
-            return {**base, **library_context(request, portal=portal, sections=resolve_sections(content.sections))}
-
-        if fragments.page_cacheable(request):
-            # the documents (the tenant's and the account's data versions, the rights), this page's sections (a
-            # publish: the routing version, in the header's key) and the search, section and page in the path
-            key_parts = (base["header_key"], base["fragment_key"], request.get_full_path())
-            return fragments.page_response(request, self.template, key_parts, context)
-        return TemplateResponse(request, self.template, context())
+        context = {**base, **library_context(request, portal=portal, sections=resolve_sections(content.sections))}
+        return TemplateResponse(request, self.template, context)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from portal_models import ratelimit
-from portal_models.caching import ResilientRedisCache, request_host
+from portal_models.caching import ResilientRedisCache
 from portal_models.checks import shared_cache
 from portal_models.csp import relaxed
 from portal_models.observability import RequestContextFilter
@@ -170,13 +170,6 @@ def test_deploy_check_warns_about_several_processes_without_a_shared_cache():
         assert [w.id for w in shared_cache(None)] == ["portal.W001"]
     with override_settings(PORTAL_APP_PROCESSES=1):
         assert shared_cache(None) == []
-
-
-def test_cache_keys_name_the_host():
-    factory = RequestFactory()
-    assert request_host(factory.get("/", HTTP_HOST="portal.example.com")) != request_host(
-        factory.get("/", HTTP_HOST="billing.acme.test")
-    )
 
 
 @pytest.mark.django_db

@@ -1,13 +1,10 @@
 from django import template
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
-from portal_models import caching
 from portal_models.languages import offered_languages
 from portal_models.money import format_money
 from portal_models.selectors.payments import payment_method_description
-from portal_pages import fragments
 from portal_pages.branding import brand_css_values, readable_text_on  # noqa: F401  (readable_text_on: re-exported)
 
 register = template.Library()
@@ -20,7 +17,7 @@ def brand_style(context, home):
     if not home:  # None, or missing from the context (a page outside any portal)
         return ""
     request = context.get("request")
-    nonce = context.get("csp_nonce") or (getattr(request, "csp_nonce", "") if request is not None else "")
+    nonce = getattr(request, "csp_nonce", "") if request is not None else ""
     values = brand_css_values(primary=home.primary_color, accent=home.accent_color)
     return format_html(
         '<style nonce="{}">:root{{{}}}</style>',
@@ -89,46 +86,6 @@ def page_content(context, page):
     """The page whose content to show in the active language: {% page_content portal_home as home_content %}."""
     localized_content = getattr(page, "localized_content", None)
     return localized_content(context.get("request")) if localized_content else page
-
-
-# --- cached fragments with per-request holes (portal_pages.fragments) ---------------------------------------
-
-
-class PortalFragmentNode(template.Node):
-    def __init__(self, name: str, vary: list, nodelist):
-        self.name, self.vary, self.nodelist = name, vary, nodelist
-
-    def render(self, context):
-        request = context.get("request")
-        values = [v.resolve(context) for v in self.vary]
-        if request is None or not values[0]:  # no key (e.g. signed out): nothing to cache
-            return self.nodelist.render(context)
-
-        def render():
-            with context.push(fragments.holes()):
-                return self.nodelist.render(context)
-
-        html = caching.cached("fragment:" + ":".join([self.name, *map(str, values)]), lambda: str(render()))
-        # inside a whole cached page the holes stay open: the page fills them when it is served
-        return mark_safe(html if context.get("holes_open") else fragments.fill(html, request))
-
-
-@register.tag
-def portal_fragment(parser, token):
-    """``{% portal_fragment "name" key [more vary values] %}…{% endportal_fragment %}``: the rendered block,
-    cached under ``key`` (which must change with everything the block shows; empty: not cached).
-
-    Unlike ``{% cache %}`` the block may hold forms: ``{% csrf_token %}`` and ``{{ next_path }}`` (the current
-    path, for "come back here" fields) are left as holes in the cached text and filled in for each request, so
-    no request's token or path is ever served to another.
-    """
-    bits = token.split_contents()
-    if len(bits) < 3:
-        raise template.TemplateSyntaxError("portal_fragment takes a name and a key")
-    name = bits[1].strip("\"'")
-    nodelist = parser.parse(("endportal_fragment",))
-    parser.delete_first_token()
-    return PortalFragmentNode(name, [parser.compile_filter(b) for b in bits[2:]], nodelist)
 
 
 @register.filter
