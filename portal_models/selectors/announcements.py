@@ -26,4 +26,3 @@ def announcements_visible(*, portal: PortalContext, now=None) -> QuerySet[Announ
 def announcements_for(*, portal: PortalContext, limit: int = 5) -> list[Announcement]:
     """The first ``limit`` announcements shown now (one query)."""
     return list(announcements_visible(portal=portal)[:limit])
-

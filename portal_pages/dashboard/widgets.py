@@ -163,4 +163,3 @@ def dashboard_widgets(*, home, request, portal: PortalContext) -> list[ShownWidg
             options = {"title": value.get("title"), "rows": rows, "rows_slice": f":{rows}" if rows else ""}
         shown.append(ShownWidget(widget, home=home, request=request, portal=portal, options=options))
     return shown
-
