@@ -715,8 +715,8 @@ def prepare(out: str) -> None:
         Invoice.objects.filter(account=contact.account).order_by("pk")[n % OTHER_INVOICES]
         for n, contact in enumerate(mix_contacts)
     ]
-    # the PDF rotation's invoices as the worker leaves them; the mix's PDFs are first requests (rendered in them)
-    _render_pdfs_ahead([pk for pk, _n in spread[::5]])
+    # the PDFs of the rotation's and the mix's invoices as the worker leaves them once they were issued
+    _render_pdfs_ahead([pk for pk, _n in spread[::5]] + [invoice.pk for invoice in mix_invoices])
     for name, (urls, who) in endpoints.items():
         headers = credentials[who] if who == "api" else {}
         counted = []
