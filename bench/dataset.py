@@ -133,19 +133,28 @@ def _portal(tenant):
     return home
 
 
-def _documents(tenant, busy, others, products, home):
+def _document_file() -> str:
+    """The one file every document of the data set points at, in the data set's own media folder."""
     from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from portal_pages.demo.documents import _pdf
+
+    path = "documents/bench-document.pdf"
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(_pdf("Bench document")))
+    return path
+
+
+def _documents(tenant, busy, others, products, home):
     from django.core.files.storage import default_storage
     from wagtail.documents import get_document_model
 
     from portal_models.services.documents import account_collection, product_collection, tenant_collection
-    from portal_pages.demo.documents import _pdf
     from portal_pages.models import DocumentLibraryPage
 
     Document = get_document_model()
-    path = "documents/bench-document.pdf"
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(_pdf("Bench document")))
+    path = _document_file()
     size = default_storage.size(path)
     plan = [(tenant_collection(tenant=tenant), "Policy", DOCUMENTS["tenant"])]
     plan += [(product_collection(product=p), p.name, DOCUMENTS["per_product"]) for p in products]
@@ -622,6 +631,8 @@ def prepare(out: str) -> None:
     from portal_models.models import Account, Contact, Invoice, Order, Payment, Product, User
     from portal_models.models.billing import InvoiceStatus
     from portal_models.selectors.billing import INVOICE_SORTS
+
+    _document_file()  # a data set built before its media folder was its own
     from portal_models.selectors.orders import ORDER_SORTS
     from portal_models.services.api_keys import api_key_create
 

@@ -147,6 +147,9 @@ def django_env(db: str, size: int) -> dict:
         STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
         STRIPE_API_BASE="http://127.0.0.1:9",
         BENCH_CACHE_DIR=str(CACHE),
+        # each data set its own files: the sets share tenant and invoice ids, and a stored PDF of one would
+        # replace the other's (config.settings.bench)
+        BENCH_MEDIA_DIR=str(CACHE / "media" / f"{db}_{label(size)}"),
         GUNICORN_WORKERS="2",
         PYTHONUNBUFFERED="1",
     )

@@ -11,7 +11,7 @@ ROOT_URLCONF = "config.urls_bench"
 _cache = os.environ.get("BENCH_CACHE_DIR")
 if _cache:
     STATIC_ROOT = os.path.join(_cache, "static")
-    MEDIA_ROOT = os.path.join(_cache, "media")
+    MEDIA_ROOT = os.environ.get("BENCH_MEDIA_DIR") or os.path.join(_cache, "media")
 else:  # pragma: no cover
     STATIC_ROOT = BASE_DIR / "bench" / ".cache" / "static"
     MEDIA_ROOT = BASE_DIR / "bench" / ".cache" / "media"
