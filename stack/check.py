@@ -42,12 +42,25 @@ import requests
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent / "site")]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from run import Ports, Stack, free_port, wait_port  # noqa: E402
+from run import NGINX_FAIL_TIMEOUT, Ports, Stack, free_port, wait_port  # noqa: E402
 
 SLUG = "northwind"
 CUSTOMER = ("maria.lopez@example.com", "Portal-demo-2026!")
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 LOGIN_STEP = re.compile(r'name="(portal_login_\d+-current_step)"')
+
+
+def _answered_by(log: Path, offset: int, port: int) -> bool:
+    """Whether nginx's access log has, after ``offset``, a request answered (200) by the app server on ``port``
+    (``$upstream_addr`` lists the servers tried, the one that answered last)."""
+    with log.open() as fh:
+        fh.seek(offset)
+        for line in fh:
+            status, _, rest = line.partition(" ")
+            upstreams = rest.rsplit(" ", 1)[0]
+            if status == "200" and upstreams.split(", ")[-1] == f"127.0.0.1:{port}":
+                return True
+    return False
 
 
 def wait_until(what: str, condition, deadline: float, every: float = 0.1):
@@ -121,11 +134,15 @@ class Load:
         self.slowest = 0.0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._started: Counter = Counter()
 
     def _run(self) -> None:
         client = Client(self.ports)
-        if client.sign_in(*CUSTOMER).status_code != 302:
-            self.failures.append("sign-in refused")
+        signed = client.sign_in(*CUSTOMER)
+        self._started["users"] += 1
+        if signed.status_code != 302:
+            self.results["sign-in refused"] += 1
+            self.failures.append(f"sign-in refused ({signed.status_code})")
             return
         while not self._stop.is_set():
             path = random.choice(self.paths)  # noqa: S311
@@ -145,7 +162,9 @@ class Load:
         self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(self.users)]
         for thread in self._threads:
             thread.start()
-        wait_until("load started", lambda: self.results["ok"] >= self.users, 60)
+        # every user signed in (or refused) before the check disturbs the stack, and pages answered
+        wait_until("every user signed in", lambda: self._started["users"] == self.users, 60)
+        wait_until("load started", lambda: self.results["ok"] >= self.users - self.results["sign-in refused"], 60)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -363,6 +382,7 @@ class Checks:
         counts = [len(self.payments_of(event)) for event in events]
         self.stack.app(a)
         wait_port(a, f"app server {a}")
+        self.back_in_rotation(a)  # as a deploy would: the next check starts with both servers serving
         ok = load.errors == 0 and counts == [1] * n
         return ok, (
             f":{a} killed: {load.errors} of {load.total} page requests failed (slowest {load.slowest:.1f} s); "
@@ -370,7 +390,25 @@ class Checks:
             f" payments recorded {sum(counts)}/{n} (each once: {counts == [1] * n})"
         )
 
+    @property
+    def nginx_log(self) -> Path:
+        return self.stack.tmp / "nginx-access.log"
+
+    def back_in_rotation(self, port: int) -> None:
+        """Wait until nginx, which took the restarted server on ``port`` out of its rotation when it refused a
+        connection, sends it requests again (its access log shows one it answered from now on)."""
+        offset = self.nginx_log.stat().st_size
+        client = Client(self.ports)
+
+        def answered() -> bool:
+            client.get("/healthz")  # a request of our own, in case nothing else is coming through
+            return _answered_by(self.nginx_log, offset, port)
+
+        wait_until(f"nginx sending requests to app server {port} again", answered, NGINX_FAIL_TIMEOUT + 30)
+
     def rolling(self):
+        """As a deploy restarts them: each server in turn stopped, started, healthy, and back in the balancer's
+        rotation (nginx took it out when it refused a connection) before the next one is stopped."""
         with Load(self.ports, 4, [f"/{SLUG}/dashboard/", f"/{SLUG}/invoices/", "/healthz"]) as load:
             for port in self.ports.apps:
                 proc = self.stack.procs[f"app-{port}"]
@@ -382,6 +420,7 @@ class Checks:
                     lambda p=port: _status(f"http://127.0.0.1:{p}/healthz", self.ports) == 200,
                     60,
                 )
+                self.back_in_rotation(port)
             floor = load.total + (40 if self.quick else 200)
             wait_until("requests after the restart", lambda: load.total >= floor, 60)
         return load.errors == 0, (

@@ -87,6 +87,8 @@ def environment(tmp: Path, ports: Ports, database: str) -> dict:
     }
 
 
+# nginx takes an app server that refused a connection out of the rotation for this long (a restarting one)
+NGINX_FAIL_TIMEOUT = 5
 NGINX_CONF = """
 worker_processes 1;
 pid {tmp}/nginx.pid;
@@ -94,7 +96,9 @@ error_log {tmp}/nginx-error.log;
 daemon off;
 events {{ worker_connections 512; }}
 http {{
-  access_log {tmp}/nginx-access.log;
+  # which app server answered each request: a rolling restart waits until nginx uses the restarted one again
+  log_format upstream '$status $upstream_addr $request_uri';
+  access_log {tmp}/nginx-access.log upstream;
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fcgi;
   uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
   client_max_body_size 30m;
@@ -199,7 +203,9 @@ class Stack:
         self.start("scheduler", [PY, "manage.py", "run_scheduler"])
         for port in self.ports.apps:
             wait_port(port, f"app server {port}")
-        servers = " ".join(f"server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in self.ports.apps)
+        servers = " ".join(
+            f"server 127.0.0.1:{p} max_fails=1 fail_timeout={NGINX_FAIL_TIMEOUT}s;" for p in self.ports.apps
+        )
         config = NGINX_CONF.format(tmp=self.tmp, servers=servers, port=self.ports.nginx)
         (self.tmp / "nginx.conf").write_text(config)
         self.start("nginx", [NGINX, "-p", str(self.tmp), "-c", str(self.tmp / "nginx.conf")])
