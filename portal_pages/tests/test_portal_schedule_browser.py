@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from portal_models.models import StaffRole
 from portal_models.schedule import publish_scheduled_task
@@ -77,9 +78,13 @@ def test_a_scheduled_change_reaches_the_customer_then_and_not_before(live_server
         page.get_by_label("Support tickets").uncheck()
         children = page.locator("[data-streamfield-child]:visible")
         children.nth(1).get_by_role("button", name="Move up").click()
+        titles = page.locator("input[name$='-value-title']:visible")
+        shown = titles.count()
         page.locator("button[title='Insert a block']:visible").last.click()
         page.get_by_role("option", name="Quick links").click()
-        page.locator("input[name$='-value-title']:visible").last.fill("Handy links")
+        # the new block's fields are drawn after the click: until then the last title is another widget's
+        expect(titles).to_have_count(shown + 1)
+        titles.last.fill("Handy links")
         page.locator("input[name$='-value-label']:visible").last.fill("Service status")
         page.locator("input[name$='-value-url']:visible").last.fill("https://status.example.com/")
 
