@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from portal_models.models import StaffRole
 from portal_models.schedule import publish_scheduled_task
@@ -15,6 +14,7 @@ from portal_models.tests.factories import PASSWORD, AccountFactory, LoginContact
 from portal_models.tests.tenant_world import TenantRecords, staff_user
 from portal_pages.models import PortalHomePage
 from portal_pages.tests.factories import make_portal
+from portal_pages.tests.test_portal_composition_browser import edit_portal_tab
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -74,19 +74,7 @@ def test_a_scheduled_change_reaches_the_customer_then_and_not_before(live_server
         page.goto(f"{base}/admin/pages/{portal.pk}/edit/")
 
         # tickets off, balance to the top, a quick link
-        page.get_by_role("tab", name="Portal").click()
-        page.get_by_label("Support tickets").uncheck()
-        children = page.locator("[data-streamfield-child]:visible")
-        children.nth(1).get_by_role("button", name="Move up").click()
-        titles = page.locator("input[name$='-value-title']:visible")
-        shown = titles.count()
-        page.locator("button[title='Insert a block']:visible").last.click()
-        page.get_by_role("option", name="Quick links").click()
-        # the new block's fields are drawn after the click: until then the last title is another widget's
-        expect(titles).to_have_count(shown + 1)
-        titles.last.fill("Handy links")
-        page.locator("input[name$='-value-label']:visible").last.fill("Service status")
-        page.locator("input[name$='-value-url']:visible").last.fill("https://status.example.com/")
+        edit_portal_tab(page)
 
         # the live preview panel shows the portal under the CSP (the editor frames its own preview)
         page.get_by_role("button", name="Toggle preview").click()
