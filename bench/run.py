@@ -412,12 +412,19 @@ function init(args)
   end
   n, i, answered, extra = #paths, 0, 0, 0
   if n == 0 then io.open(donefile, "w"):close() end
+  -- wrk calls request() once on the first thread to check the script before anything is sent
+  -- (script_verify_request); that call must not use up one of the thread's requests
+  unchecked = tid == 1
 end
 function delay()
   if i >= n then return 1000 end  -- its own requests all sent: the bare view once a second per connection
   return 0
 end
 function request()
+  if unchecked then
+    unchecked = false
+    return wrk.format("GET", "/_bare/")
+  end
   i = i + 1
   if i > n then
     return wrk.format("GET", "/_bare/")

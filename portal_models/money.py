@@ -51,11 +51,21 @@ def format_money(amount: Decimal | None, currency: str = "USD", *, language: str
     """
     if amount is None:
         return ""
-    from babel.numbers import format_currency
     from django.conf import settings
     from django.utils import translation
 
     currency = (currency or "USD").upper()
     amount = quantize(amount, currency)
-    locale = translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
-    return format_currency(amount, currency, locale=locale)
+    locale, pattern = _currency_pattern(
+        translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    )
+    # what babel.numbers.format_currency does, without parsing the locale again for every amount of a page
+    return pattern.apply(amount, locale, currency=currency, currency_digits=True)
+
+
+@lru_cache(maxsize=64)
+def _currency_pattern(locale_name: str):
+    from babel import Locale
+
+    locale = Locale.parse(locale_name)
+    return locale, locale.currency_formats["standard"]

@@ -146,8 +146,18 @@ class Invoice(SyncStamped, ClusterableModel):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance._stored = {name: getattr(instance, name) for name in ("status", *cls.FROZEN_FIELDS)}
+        instance._remember_stored()
         return instance
+
+    def _remember_stored(self):
+        """Keep the status and frozen fields as stored, when all of them are loaded (an invoice read with
+        ``only()`` for a list has none to keep: :meth:`stored_values` reads them when a change is checked)."""
+        loaded = self.__dict__
+        names = ("status", *self.FROZEN_FIELDS)
+        if all(name in loaded for name in names):
+            self._stored = {name: loaded[name] for name in names}
+        else:
+            self.__dict__.pop("_stored", None)
 
     def stored_values(self) -> dict | None:
         """The stored status and frozen fields of this invoice (as loaded, else from the database)."""
@@ -216,7 +226,7 @@ class Invoice(SyncStamped, ClusterableModel):
         if changed:  # the last line: services and forms refuse this before it gets here
             raise IssuedInvoiceLocked({name.removesuffix("_id"): ISSUED_IS_FINAL for name in changed})
         super().save(*args, **kwargs)
-        self._stored = {name: getattr(self, name) for name in ("status", *self.FROZEN_FIELDS)}
+        self._remember_stored()
 
     def delete(self, *args, **kwargs):
         stored = self.stored_values()

@@ -466,3 +466,19 @@ def test_payments_are_numbered_per_tenant(invoice):
         {"payment": first, "tenant": invoice.tenant, "account": invoice.account},
     )
     assert "Receipt R-1001" in html
+
+
+
+def test_an_invoice_read_with_only_some_fields_is_still_guarded(invoice):
+    """A list reads invoices with ``only()``: nothing is snapshotted then (no field is loaded one query at a
+    time), and a change to an issued invoice read that way is still refused from what the database holds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        (listed,) = Invoice.objects.filter(pk=invoice.pk).only("pk", "number", "status", "amount_due")
+    assert len(queries) == 1
+    listed.due_date = invoice.due_date + timedelta(days=30)
+    assert listed.frozen_changes() == ["due_date"]
+    with pytest.raises(IssuedInvoiceLocked):
+        listed.save()
