@@ -468,7 +468,6 @@ def test_payments_are_numbered_per_tenant(invoice):
     assert "Receipt R-1001" in html
 
 
-
 def test_an_invoice_read_with_only_some_fields_is_still_guarded(invoice):
     """A list reads invoices with ``only()``: nothing is snapshotted then (no field is loaded one query at a
     time), and a change to an issued invoice read that way is still refused from what the database holds."""
