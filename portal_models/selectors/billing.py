@@ -29,6 +29,9 @@ INVOICE_SORTS = {
 }
 OVERDUE = "overdue"
 
+# The columns of the dashboard's overdue and upcoming invoices.
+DASHBOARD_INVOICE_FIELDS = ("id", "account_id", "number", "status", "due_date", "amount_due", "currency")
+
 
 def tie_breaker(order_by) -> str:
     """The id, the same way as the list's sort column: ``total, id`` or ``-total, -id``, one index read forwards or
@@ -177,8 +180,12 @@ def dashboard_summary(*, account: Account, limit: int = 5) -> DashboardSummary:
         overdue_count=agg["overdue_count"],
         open_count=agg["open_count"],
         paid_this_year=paid or ZERO,
-        upcoming=list(payable.filter(due_date__gte=today).order_by("due_date", "pk")[:limit]),
-        overdue=list(payable.filter(due_date__lt=today).order_by("due_date", "pk")[:limit]),
+        upcoming=list(
+            payable.filter(due_date__gte=today).order_by("due_date", "pk").only(*DASHBOARD_INVOICE_FIELDS)[:limit]
+        ),
+        overdue=list(
+            payable.filter(due_date__lt=today).order_by("due_date", "pk").only(*DASHBOARD_INVOICE_FIELDS)[:limit]
+        ),
         recent_payments=list(Payment.objects.filter(account=account).order_by("-received_at", "-pk")[:limit]),
     )
 
