@@ -22,6 +22,7 @@ from .models import (
     AccountChoice,
     Branch,
     Case,
+    CaseAssignment,
     CasePermission,
     CaseRole,
     Contact,
@@ -85,6 +86,12 @@ class PortalContext:
         ids = frozenset(self.contact.branches.values_list("pk", flat=True))
         return ids or None
 
+    @property
+    def has_cases(self) -> bool:
+        """Does the user hold a role on a case of any of their companies here (known from the sign-in query:
+        the header's case list is read only then)."""
+        return any(getattr(contact, "has_cases", True) for contact in self.contacts)
+
     def has(self, permission: str) -> bool:
         return bool(getattr(self.contact, permission))
 
@@ -97,11 +104,22 @@ def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
     """The contacts through which ``user`` may sign in on ``tenant``'s portal."""
     if not user.is_authenticated or not user.is_active:
         return Contact.objects.none()
+    # Read with the contacts, so that a page needs no query of its own to learn that there is nothing to show
+    # (most companies have no branches, most users no case): whether the contact is limited to branches,
+    # whether the company has active branches, whether the user holds a role on a case of the company.
+    branches = Branch.objects.filter(account_id=OuterRef("account_id"), is_active=True)
+    cases = CaseAssignment.objects.filter(
+        user_id=user.pk, case__tenant_id=tenant.pk, case__account_id=OuterRef("account_id")
+    )
     return (  # with_login() for a user already known to be active: no join to the user table
         Contact.objects.login_rights()
         .filter(user_id=user.pk, account__tenant_id=tenant.pk)
         .select_related("account")
-        .annotate(branch_limited=Exists(Contact.branches.through.objects.filter(contact_id=OuterRef("pk"))))
+        .annotate(
+            branch_limited=Exists(Contact.branches.through.objects.filter(contact_id=OuterRef("pk"))),
+            account_has_branches=Exists(branches),
+            has_cases=Exists(cases),
+        )
         .order_by("account__name", "pk")
     )
 
@@ -207,6 +225,8 @@ def _branches(portal: PortalContext) -> QuerySet:
 def account_branches(portal: PortalContext) -> list:
     """The active account's branches the contact may see (empty: the account has none and no branch drop-down
     shows); a contact limited to branches: theirs only."""
+    if portal.branch_ids is None and getattr(portal.contact, "account_has_branches", True) is False:
+        return []  # known from the sign-in query: no query
     return list(_branches(portal).order_by("name", "pk"))
 
 

@@ -89,6 +89,8 @@ def _tab(home, portal, item, label, current, request) -> dict:
 
 def case_groups_for(portal) -> list:
     """The signed-in user's cases for the header drop-down, grouped by company."""
+    if not portal.has_cases:
+        return []  # known from the sign-in query: no query
     return caching.for_user_accounts(
         portal,
         "case-selector",

@@ -29,7 +29,7 @@ def measured(client, url) -> tuple[int, str]:
 @pytest.mark.parametrize(
     ("url", "budget"),
     # cold: an empty cache (routing and session too); warm: the account's data and the routing from the cache
-    [("/acme/dashboard/", 23), ("/acme/invoices/", 16), ("/acme/invoices/{pk}/", 19)],
+    [("/acme/dashboard/", 21), ("/acme/invoices/", 14), ("/acme/invoices/{pk}/", 17)],
 )
 def test_signed_in_pages_make_the_same_queries_whatever_the_accounts_size(signed_in_client, customer_a, url, budget):
     """Rendered for each request, a signed-in page reads a fixed number of queries: 300 more invoices and a payment
@@ -252,3 +252,27 @@ def test_a_revoked_login_right_applies_to_the_next_request(signed_in_client, cus
     assert signed_in_client.get("/acme/invoices/").status_code == 200  # the account's data cached now
     type(customer_a).objects.filter(pk=customer_a.pk).update(can_login=False)  # no signal, no cache change
     assert signed_in_client.get("/acme/invoices/").status_code == 302
+
+
+def test_the_header_reads_branches_and_cases_only_when_there_are_some(signed_in_client, customer_a):
+    """The sign-in query tells whether the company has branches and the user a case: a customer with neither
+    reads no branches and no cases; once there are some, the header shows them (one query each, fresh)."""
+    from portal_models.models import Branch
+    from portal_models.services.cases import case_assign, case_create
+    from portal_models.tests.factories import CaseRoleFactory
+
+    url = "/acme/invoices/"
+    signed_in_client.get(url)  # routing and the account's data in the cache
+    bare, html = measured(signed_in_client, url)
+    assert 'data-testid="branch-switch"' not in html and 'data-testid="case-selector"' not in html
+    Branch.objects.create(account=customer_a.account, code="N", name="North yard")
+    signed_in_client.get(url)  # the account's data cached again (a new branch is a change to the account)
+    with_branches, html = measured(signed_in_client, url)
+    assert with_branches == bare + 1 and "North yard" in html
+    case = case_create(account=customer_a.account, number="H-1", title="Header matter")
+    case_assign(case=case, users=[customer_a.user], role=CaseRoleFactory(name="Viewer", view_case="allow"))
+    assert "Header matter" in measured(signed_in_client, url)[1]
+    with_cases = queries(signed_in_client, url)  # the user's case list is cached like the account's data
+    assert with_cases == with_branches
+    Branch.objects.update(is_active=False)
+    assert 'data-testid="branch-switch"' not in measured(signed_in_client, url)[1]

@@ -27,9 +27,9 @@ def test_warm_pages_need_only_a_few_queries(signed_in_client, portal_a, customer
     seed_invoice(customer_a.account)
     help_url = portal_a.get_children().get(slug="help").url
     assert warm_queries(Client(), help_url) == 3  # routing version, the content page (2)
-    # session (the database backend in tests), user, routing version, contact, the header's branches, and the
-    # dashboard widgets that are read for each request (orders, deliveries, credit memos)
-    assert warm_queries(signed_in_client, "/acme/dashboard/") == 8
+    # session (the database backend in tests), user, routing version, contact (with whether the company has
+    # branches), and the dashboard widgets that are read for each request (orders, deliveries, credit memos)
+    assert warm_queries(signed_in_client, "/acme/dashboard/") == 7
 
 
 def test_every_kind_of_change_replaces_the_routing_version(portal_a, customer_a):
