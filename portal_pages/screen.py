@@ -140,8 +140,8 @@ def base_context(home, request, *, page=None, portal=None, current: str | None =
     return context
 
 
-def render_screen(home, request, template: str, context=None, *, status: int = 200):
-    """A customer screen in the signed-in shell; ``context`` is a dict, or a callable returning one.
+def render_screen(home, request, template: str, context: dict | None = None, *, status: int = 200):
+    """A customer screen in the signed-in shell, with the screen's own ``context``.
 
     Signed-in pages are rendered for each request: no page or fragment of them is cached (in the benchmark's
     mix of many customers such caches were never hit, and every template would have had to keep their keys
@@ -150,5 +150,5 @@ def render_screen(home, request, template: str, context=None, *, status: int = 2
     base = base_context(home, request, portal=request.portal, current=getattr(request, "portal_nav", None))
     # the page whose content (welcome message) to show: its translation in the active language
     base["content_page"] = getattr(request, "portal_content_page", None) or home.localized_content(request)
-    base.update((context() if callable(context) else context) or {})
+    base.update(context or {})
     return TemplateResponse(request, template, base, status=status)

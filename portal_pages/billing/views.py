@@ -57,39 +57,36 @@ def _invoice(portal, pk):
 @customer_screen(name="invoices")
 def invoices(page, request, portal):
     branch = access.active_branch(request, portal)  # the header's branch drop-down (None: all branches)
-
-    def context():
-        filterset = billing_selectors.invoice_list(
-            queryset=invoices_of_branch(billing_selectors.invoices_visible(account=portal.account), branch=branch),
-            params=request.GET,
-        )
-        invoices = filterset.qs
-        listing = querystring_without(request, "page")
-        count = caching.for_portal(  # bounded: "more than 10,000" costs what 10,000 do, once per change
-            portal,
-            "invoice-count",
-            lambda: bounded_count(invoices),
-            listing,
-            timezone.localdate(),
-            branch.pk if branch else "",
-        )
-        results = _page(request, invoices, per_page=page_size(request), count=count)
-        return {
-            "filter": filterset,
-            "page_sizes": page_size_choices(request),
-            "show_all_limit": SHOW_ALL_LIMIT,
-            "page_obj": results,
-            "invoices": results.object_list,
-            "sort": request.GET.get("sort", ""),
-            "querystring": listing,
-            "sort_querystring": querystring_without(request, "page", "sort"),
-            "export_querystring": listing,
-            "pay_balance_url": _pay_balance_url(page, request, portal),
-            "balance_due": caching.for_portal(
-                portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)
-            ),
-        }
-
+    filterset = billing_selectors.invoice_list(
+        queryset=invoices_of_branch(billing_selectors.invoices_visible(account=portal.account), branch=branch),
+        params=request.GET,
+    )
+    invoices = filterset.qs
+    listing = querystring_without(request, "page")
+    count = caching.for_portal(  # bounded: "more than 10,000" costs what 10,000 do, once per change
+        portal,
+        "invoice-count",
+        lambda: bounded_count(invoices),
+        listing,
+        timezone.localdate(),
+        branch.pk if branch else "",
+    )
+    results = _page(request, invoices, per_page=page_size(request), count=count)
+    context = {
+        "filter": filterset,
+        "page_sizes": page_size_choices(request),
+        "show_all_limit": SHOW_ALL_LIMIT,
+        "page_obj": results,
+        "invoices": results.object_list,
+        "sort": request.GET.get("sort", ""),
+        "querystring": listing,
+        "sort_querystring": querystring_without(request, "page", "sort"),
+        "export_querystring": listing,
+        "pay_balance_url": _pay_balance_url(page, request, portal),
+        "balance_due": caching.for_portal(
+            portal, "balance", lambda: billing_selectors.account_balance(account=portal.account)
+        ),
+    }
     return render_screen(page, request, "theme/portal/billing/invoice_list.html", context)
 
 
@@ -125,15 +122,13 @@ def invoices_export(page, request, portal):
 
 @customer_screen(name="invoice", nav="invoices")
 def invoice(page, request, portal, pk):
-    def context():
-        invoice = _invoice(portal, pk)  # 404 for any other account's invoice
-        pay_url = ""
-        if invoice.is_payable and portal.has(access.PortalPermission.PAY):
-            pay_url = page.route_url("pay_invoice", invoice.pk, request=request)
-        return {"invoice": invoice, "pay_url": pay_url}
-
-    response = render_screen(page, request, "theme/portal/billing/invoice_detail.html", context)
-    # after the page: the invoice is the account's, else render_screen answered 404
+    invoice = _invoice(portal, pk)  # 404 for any other account's invoice
+    pay_url = ""
+    if invoice.is_payable and portal.has(access.PortalPermission.PAY):
+        pay_url = page.route_url("pay_invoice", invoice.pk, request=request)
+    response = render_screen(
+        page, request, "theme/portal/billing/invoice_detail.html", {"invoice": invoice, "pay_url": pay_url}
+    )
     outgoing_webhooks.invoice_viewed(invoice_id=pk, account=portal.account, user=request.user)
     return response
 

@@ -28,7 +28,7 @@ def index_route(page, request, *args, **kwargs):
 
 @customer_screen(name="dashboard")
 def dashboard(page, request, portal):
-    return render_screen(page, request, TEMPLATE, lambda: _dashboard_context(page, request, portal))
+    return render_screen(page, request, TEMPLATE, _dashboard_context(page, request, portal))
 
 
 @customer_screen(name="announcement_dismiss")
@@ -65,11 +65,7 @@ def _preview_render(page, request, portal, *, sample: bool):
         page,
         request,
         TEMPLATE,
-        lambda: {
-            **_dashboard_context(page, request, portal),
-            "preview_account": portal.account,
-            "preview_sample": sample,
-        },
+        {**_dashboard_context(page, request, portal), "preview_account": portal.account, "preview_sample": sample},
     )
 
 

@@ -112,7 +112,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Wagtail looks image renditions (tenant logos, favicons) up in the "renditions" cache before the database.
 CACHES = {
-    # sized for the demo's customers: each signed-in dashboard keeps several fragments (Django's default is 300)
+    # sized for the demo's customers: each account keeps several data entries (Django's default is 300)
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 10000}},
     "renditions": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
