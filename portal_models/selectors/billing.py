@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from portal_models.models import Account, Contact, CreditMemo, Invoice, Payment, PaymentAllocation
 from portal_models.models.billing import PAYABLE_STATUSES, InvoiceStatus
 from portal_models.money import ZERO
-from portal_models.widgets import DateInput
+from portal_models.widgets import DateInput, ListFilterForm
 
 COUNTED_PAYMENT_STATUSES = (Payment.Status.SUCCEEDED, Payment.Status.PARTIALLY_REFUNDED)
 
@@ -87,6 +87,7 @@ class InvoiceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Invoice
+        form = ListFilterForm
         fields: list[str] = []
 
     def filter_status(self, queryset, name, value):

@@ -19,6 +19,7 @@ from ..models import (
     ServiceRequirement,
     ServiceType,
 )
+from ..widgets import ListFilterForm
 
 
 def services_for(*, portal: PortalContext) -> QuerySet[Service]:
@@ -54,6 +55,7 @@ class ServiceFilter(django_filters.FilterSet):
 
     class Meta:
         model = Service
+        form = ListFilterForm
         fields: list[str] = []
 
     def filter_status(self, queryset, name, value):

@@ -26,7 +26,7 @@ from portal_models.models import (
     Tenant,
 )
 from portal_models.selectors.billing import tie_breaker
-from portal_models.widgets import DateInput
+from portal_models.widgets import DateInput, ListFilterForm
 
 # The Order Pad's thumbnail of a product's image (theme/portal/orders/order_pad.html renders this filter spec).
 CATALOGUE_THUMBNAIL = "fill-96x96"
@@ -111,6 +111,7 @@ class OrderFilter(django_filters.FilterSet):
 
     class Meta:
         model = Order
+        form = ListFilterForm
         fields: list[str] = []
 
     def filter_search(self, queryset, name, value):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal_models import access
 from portal_models.models import Ticket, TicketComment, TicketSeverity, TicketStatus
+from portal_models.widgets import ListFilterForm
 
 SORTS = {
     "number": "number",
@@ -46,6 +47,7 @@ class TicketFilter(django_filters.FilterSet):
 
     class Meta:
         model = Ticket
+        form = ListFilterForm
         fields = ["q", "status", "severity"]
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
