@@ -98,16 +98,20 @@ def requirement_for(*, portal: PortalContext, service_pk: int, pk: int) -> Servi
 
 
 def missing_requirements(*, portal: PortalContext, limit: int = 10) -> list[ServiceRequirement]:
-    queryset = ServiceRequirement.objects.filter(status__in=OUTSTANDING_REQUIREMENT_STATUSES).select_related(
-        "service__product"
+    """The dashboard's missing service files: the columns it shows, the newest services first."""
+    queryset = (
+        ServiceRequirement.objects.filter(status__in=OUTSTANDING_REQUIREMENT_STATUSES)
+        .select_related("service__product")
+        .only("id", "service_id", "kind", "status", "service__id", "service__product__id", "service__product__name")
     )
-    return list(
-        access.scope(queryset, portal=portal, account_field="service__account").order_by("service", "kind")[:limit]
-    )
+    queryset = access.scope(queryset, portal=portal, account_field="service__account")
+    return list(queryset.order_by("-service__start_date", "service_id", "kind")[:limit])
 
 
 def recent_documents(*, portal: PortalContext, limit: int = 5):
-    return list(access.visible_documents(portal).order_by("-created_at", "-pk")[:limit])
+    """The dashboard's latest documents: title, date and what their address needs."""
+    documents = access.visible_documents(portal).only("id", "title", "file", "created_at", "collection_id")
+    return list(documents.order_by("-created_at", "-pk")[:limit])
 
 
 def my_uploads(*, portal: PortalContext):

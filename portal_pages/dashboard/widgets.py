@@ -55,8 +55,8 @@ def orders_summary(*, home, request, portal: PortalContext) -> dict:
     account = portal.account
     return {
         "orders": order_selectors.recent_orders(account=account, branch=branch),
-        "deliveries": list(order_selectors.deliveries_visible(account=account, branch=branch)[:5]),
-        "credit_memos": list(order_selectors.credit_memos_visible(account=account, branch=branch)[:5]),
+        "deliveries": order_selectors.recent_deliveries(account=account, branch=branch),
+        "credit_memos": order_selectors.recent_credit_memos(account=account, branch=branch),
         "can_order": portal.has(access.PortalPermission.ORDER),
     }
 

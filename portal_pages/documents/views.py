@@ -125,7 +125,7 @@ def documents(page, request, portal):
         page,
         request,
         "theme/portal/documents/library.html",
-        lambda: library_context(request, portal=portal, sections=[]),
+        library_context(request, portal=portal, sections=[]),
     )
 
 
