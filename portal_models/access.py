@@ -100,40 +100,44 @@ class PortalContext:
             raise MissingRight(permission)
 
 
-def login_contacts(*, user: User, tenant: Tenant) -> QuerySet[Contact]:
-    """The contacts through which ``user`` may sign in on ``tenant``'s portal."""
+def login_contacts(*, user: User, tenant: Tenant, header: bool = False) -> QuerySet[Contact]:
+    """The contacts through which ``user`` may sign in on ``tenant``'s portal, with whether each is limited to
+    branches.
+
+    ``header``: for a page in the signed-in shell, also whether the company has active branches and whether the
+    user holds a role on a case of the company, so that the header reads no branch or case list when there is
+    none (most companies have no branches, most users no case). A screen that answers a file leaves them out
+    (they cost the query more than it saves there).
+    """
     if not user.is_authenticated or not user.is_active:
         return Contact.objects.none()
-    # Read with the contacts, so that a page needs no query of its own to learn that there is nothing to show
-    # (most companies have no branches, most users no case): whether the contact is limited to branches,
-    # whether the company has active branches, whether the user holds a role on a case of the company.
+    contacts = (  # with_login() for a user already known to be active: no join to the user table
+        Contact.objects.login_rights()
+        .filter(user_id=user.pk, account__tenant_id=tenant.pk)
+        .select_related("account")
+        .annotate(branch_limited=Exists(Contact.branches.through.objects.filter(contact_id=OuterRef("pk"))))
+        .order_by("account__name", "pk")
+    )
+    if not header:
+        return contacts
     branches = Branch.objects.filter(account_id=OuterRef("account_id"), is_active=True)
     cases = CaseAssignment.objects.filter(
         user_id=user.pk, case__tenant_id=tenant.pk, case__account_id=OuterRef("account_id")
     )
-    return (  # with_login() for a user already known to be active: no join to the user table
-        Contact.objects.login_rights()
-        .filter(user_id=user.pk, account__tenant_id=tenant.pk)
-        .select_related("account")
-        .annotate(
-            branch_limited=Exists(Contact.branches.through.objects.filter(contact_id=OuterRef("pk"))),
-            account_has_branches=Exists(branches),
-            has_cases=Exists(cases),
-        )
-        .order_by("account__name", "pk")
-    )
+    return contacts.annotate(account_has_branches=Exists(branches), has_cases=Exists(cases))
 
 
 def can_sign_in(*, user: User, tenant: Tenant) -> bool:
     return login_contacts(user=user, tenant=tenant).exists()
 
 
-def portal_context(request, *, tenant: Tenant) -> PortalContext:
+def portal_context(request, *, tenant: Tenant, header: bool = True) -> PortalContext:
     """The signed-in customer's context on ``tenant``; raises NotSignedIn otherwise.
 
-    The active account is the one chosen in the header (kept in the session), or the first.
+    The active account is the one chosen in the header (kept in the session), or the first. ``header``: see
+    :func:`login_contacts` (False for a screen that answers a file).
     """
-    contacts = tuple(login_contacts(user=request.user, tenant=tenant))
+    contacts = tuple(login_contacts(user=request.user, tenant=tenant, header=header))
     if not contacts:
         raise NotSignedIn
     for c in contacts:  # the accounts are the tenant's (filtered on it): share the loaded tenant and user
@@ -391,7 +395,7 @@ def can_download_document(request, document, *, tenant: Tenant | None = None) ->
     if tenant is None:
         return DownloadDecision.NOT_FOUND
     try:
-        portal = portal_context(request, tenant=tenant)
+        portal = portal_context(request, tenant=tenant, header=False)  # a file, not a page
     except NotSignedIn:
         return DownloadDecision.NOT_FOUND
     visible = visible_uploads(portal) if isinstance(document, CustomerUpload) else visible_documents(portal)

@@ -32,8 +32,9 @@ PASSWORD_SCREEN = "change_password"
 TWO_FACTOR_SCREENS = ("two_factor", PASSWORD_SCREEN)
 
 
-def customer_screen(*, name: str, nav: str | None = None):
-    """Declare a signed-in customer screen (its route ``name``; ``nav``: the navigation entry it lights up).
+def customer_screen(*, name: str, nav: str | None = None, shell: bool = True):
+    """Declare a signed-in customer screen (its route ``name``; ``nav``: the navigation entry it lights up;
+    ``shell=False``: it answers a file or JSON, not a page in the signed-in shell).
 
     The view receives ``(page, request, portal, *args)``, where ``portal`` is the
     :class:`portal_models.access.PortalContext` — the one access check. Visitors who may not use this tenant's
@@ -43,7 +44,7 @@ def customer_screen(*, name: str, nav: str | None = None):
     def decorator(func):
         @wraps(func)
         def wrapper(page, request, *args, **kwargs):
-            portal = enter_portal(page, request, name)
+            portal = enter_portal(page, request, name, shell=shell)
             if not isinstance(portal, access.PortalContext):
                 return portal  # to sign in, to change the temporary password or to enrol in 2FA
             request.portal = portal
@@ -61,12 +62,12 @@ def customer_screen(*, name: str, nav: str | None = None):
     return decorator
 
 
-def enter_portal(home, request, screen: str):
+def enter_portal(home, request, screen: str, *, shell: bool = True):
     """The signed-in customer's PortalContext on ``home``'s portal, or the response that must come first: the
     sign-in page, the forced change of a temporary password, or two-factor enrolment when the tenant requires it.
     Every customer screen goes through here (the customer screens and the document library page)."""
     try:
-        portal = access.portal_context(request, tenant=home.tenant)
+        portal = access.portal_context(request, tenant=home.tenant, header=shell)
     except access.NotSignedIn:
         if request.user.is_authenticated and revoked_here(request.user, home.tenant):
             messages.error(

@@ -90,7 +90,7 @@ def invoices(page, request, portal):
     return render_screen(page, request, "theme/portal/billing/invoice_list.html", context)
 
 
-@customer_screen(name="invoices_export", nav="invoices")
+@customer_screen(name="invoices_export", nav="invoices", shell=False)
 def invoices_export(page, request, portal):
     branch = access.active_branch(request, portal)
     filterset = billing_selectors.invoice_list(
@@ -133,7 +133,7 @@ def invoice(page, request, portal, pk):
     return response
 
 
-@customer_screen(name="invoice_pdf", nav="invoices")
+@customer_screen(name="invoice_pdf", nav="invoices", shell=False)
 def invoice_pdf(page, request, portal, pk):
     """The stored PDF (rendered by the task worker at the invoice's last change); rendered here only by a request
     that comes first."""
@@ -216,7 +216,7 @@ def contacts(page, request, portal):
     )
 
 
-@customer_screen(name="contacts_export", nav="contacts")
+@customer_screen(name="contacts_export", nav="contacts", shell=False)
 def contacts_export(page, request, portal):
     """The company's contacts as CSV or XLSX (``?format=xlsx``), as on the Contacts tab."""
     columns = (

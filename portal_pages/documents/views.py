@@ -42,7 +42,7 @@ def services(page, request, portal):
     )
 
 
-@customer_screen(name="services_export", nav="services")
+@customer_screen(name="services_export", nav="services", shell=False)
 def services_export(page, request, portal):
     """The services on the screen (same filters) as CSV, or XLSX with ``format=xlsx``."""
     service_filter = selectors.service_list(portal=portal, params=request.GET)
@@ -161,7 +161,7 @@ def my_documents(page, request, portal):
     )
 
 
-@customer_screen(name="upload_download", nav="documents")
+@customer_screen(name="upload_download", nav="documents", shell=False)
 def upload_download(page, request, portal, pk):
     upload = access.get_object_or_404(
         access.visible_uploads(portal), portal=portal, permission=PortalPermission.SEE_DOCUMENTS, pk=int(pk)

@@ -204,7 +204,7 @@ def orders(page, request, portal):
     )
 
 
-@customer_screen(name="orders_export", nav="orders")
+@customer_screen(name="orders_export", nav="orders", shell=False)
 def orders_export(page, request, portal):
     filterset = selectors.order_list(queryset=_orders(request, portal), params=request.GET)
     if filterset.is_bound and not filterset.is_valid():
@@ -324,7 +324,7 @@ def quote(page, request, portal, pk):
     return _quote_page(page, request, portal, _quote(portal, pk), status=200)
 
 
-@customer_screen(name="quote_pdf", nav="quotes")
+@customer_screen(name="quote_pdf", nav="quotes", shell=False)
 def quote_pdf(page, request, portal, pk):
     quote = _quote(portal, pk)
     pdf = render_pdf(
@@ -438,7 +438,7 @@ def credit_memos(page, request, portal):
     )
 
 
-@customer_screen(name="credit_memo_pdf", nav="credit_memos")
+@customer_screen(name="credit_memo_pdf", nav="credit_memos", shell=False)
 def credit_memo_pdf(page, request, portal, pk):
     memo = access.get_object_or_404(CreditMemo.objects.select_related("invoice", "account"), portal=portal, pk=pk)
     pdf = render_pdf(

@@ -505,7 +505,7 @@ def pay_result(page, request, portal, intent):
     return render_screen(page, request, TEMPLATES + "result.html", context)
 
 
-@customer_screen(name="pay_status", nav="invoices")
+@customer_screen(name="pay_status", nav="invoices", shell=False)
 def pay_status(page, request, portal, intent):
     portal.require(PAY)
     outcome = svc.payment_outcome(account=portal.account, intent_id=intent)

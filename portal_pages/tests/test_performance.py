@@ -276,3 +276,15 @@ def test_the_header_reads_branches_and_cases_only_when_there_are_some(signed_in_
     assert with_cases == with_branches
     Branch.objects.update(is_active=False)
     assert 'data-testid="branch-switch"' not in measured(signed_in_client, url)[1]
+
+
+def test_a_screen_that_answers_a_file_does_not_ask_what_the_header_needs(signed_in_client, customer_a):
+    """The invoice PDF is not drawn in the shell: its sign-in query leaves out the branches and cases the header
+    would show; the invoice's page asks for them."""
+    invoice = seed_invoice(customer_a.account)
+    for url, header in ((f"/acme/invoices/{invoice.pk}/pdf/", False), (f"/acme/invoices/{invoice.pk}/", True)):
+        with CaptureQueriesContext(connection) as ctx:
+            response = signed_in_client.get(url)
+        assert response.status_code == 200
+        sign_in = next(q["sql"] for q in ctx.captured_queries if 'FROM "portal_models_contact"' in q["sql"])
+        assert ('"portal_models_caseassignment"' in sign_in) is header, url

@@ -73,7 +73,7 @@ def tickets(page, request, portal):
     return render_screen(page, request, "theme/portal/tickets/list.html", context)
 
 
-@customer_screen(name="tickets_export", nav="tickets")
+@customer_screen(name="tickets_export", nav="tickets", shell=False)
 def tickets_export(page, request, portal):
     filterset = tickets_for_customer(portal=portal, params=request.GET)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
