@@ -172,6 +172,7 @@ def dashboard_summary(*, account: Account, limit: int = 5) -> DashboardSummary:
         overdue_total=Sum("amount_due", filter=Q(due_date__lt=today)),
         overdue_count=Count("pk", filter=Q(due_date__lt=today)),
     )
+    listed = payable.order_by("due_date", "pk").only(*DASHBOARD_INVOICE_FIELDS)  # the soonest due first
     paid = Payment.objects.filter(
         account=account, status__in=COUNTED_PAYMENT_STATUSES, received_at__year=today.year
     ).aggregate(s=Sum("amount"))["s"]
@@ -181,12 +182,8 @@ def dashboard_summary(*, account: Account, limit: int = 5) -> DashboardSummary:
         overdue_count=agg["overdue_count"],
         open_count=agg["open_count"],
         paid_this_year=paid or ZERO,
-        upcoming=list(
-            payable.filter(due_date__gte=today).order_by("due_date", "pk").only(*DASHBOARD_INVOICE_FIELDS)[:limit]
-        ),
-        overdue=list(
-            payable.filter(due_date__lt=today).order_by("due_date", "pk").only(*DASHBOARD_INVOICE_FIELDS)[:limit]
-        ),
+        upcoming=list(listed.filter(due_date__gte=today)[:limit]),
+        overdue=list(listed.filter(due_date__lt=today)[:limit]),
         recent_payments=list(Payment.objects.filter(account=account).order_by("-received_at", "-pk")[:limit]),
     )
 
